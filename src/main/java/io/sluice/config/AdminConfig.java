@@ -1,0 +1,5 @@
+package io.sluice.config;
+
+/** The admin listener (stats, later metrics and dashboard). */
+public record AdminConfig(HostPort address) {
+}

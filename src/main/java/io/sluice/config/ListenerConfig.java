@@ -1,0 +1,18 @@
+package io.sluice.config;
+
+import java.util.List;
+
+/**
+ * One listening socket.
+ *
+ * @param maxConnections client connections open at once on this listener (default 10000); accept pauses beyond
+ * @param routes         http only; first match wins
+ * @param cluster        tcp only; {@code null} for http
+ */
+public record ListenerConfig(String name, HostPort address, Protocol protocol, int maxConnections,
+                             List<RouteConfig> routes, String cluster, ListenerTimeouts timeouts,
+                             ListenerLimits limits) {
+    public ListenerConfig {
+        routes = List.copyOf(routes);
+    }
+}

@@ -1,0 +1,5 @@
+package io.sluice.config;
+
+/** A route: requests matching {@code match} go to {@code cluster}. */
+public record RouteConfig(RouteMatch match, String cluster) {
+}
