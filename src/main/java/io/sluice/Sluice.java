@@ -1,34 +1,148 @@
 package io.sluice;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.sluice.admin.AdminServer;
+import io.sluice.cluster.Cluster;
+import io.sluice.cluster.Server;
+import io.sluice.config.ClusterConfig;
+import io.sluice.config.ListenerConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.http.HttpListener;
+import io.sluice.http.ProxyLoop;
+import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.ListenerStats;
+import io.sluice.route.RouteTable;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** A running Sluice: event loops, listeners, pools and the admin listener of one configuration. */
 public final class Sluice implements AutoCloseable {
+    private static final int ACCEPT_BACKLOG = 4096;
+
+    private final SluiceConfig config;
+    private final EventLoopGroup group;
+    private final Map<String, Cluster> clusters = new LinkedHashMap<>();
+    private final Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
+    private final Map<String, Channel> listenerChannels = new LinkedHashMap<>();
+    private final Map<String, ListenerStats> listenerStats = new LinkedHashMap<>();
+    private AdminServer admin;
+
+    private Sluice(SluiceConfig config) {
+        this.config = config;
+        Transports transports = Transports.of(config.transport());
+        this.group = new MultiThreadIoEventLoopGroup(config.workers(), transports.ioHandlerFactory());
+        for (ClusterConfig c : config.clusters()) {
+            clusters.put(c.name(), new Cluster(c));
+        }
+        List<Cluster> all = List.copyOf(clusters.values());
+        for (EventExecutor executor : group) {
+            EventLoop loop = (EventLoop) executor;
+            loops.put(loop, new ProxyLoop(loop, all, transports.channel()));
+        }
+        try {
+            for (ListenerConfig l : config.listeners()) {
+                bind(l, transports);
+            }
+            if (config.admin() != null) {
+                admin = AdminServer.start(config.admin().address().toSocketAddress(), this);
+            }
+        } catch (RuntimeException | IOException e) {
+            close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        loops.values().forEach(l -> l.eventLoop().execute(l::start));
+    }
+
     /** Binds every listener of {@code config} and starts serving; fails if a listener cannot bind. */
     public static Sluice start(SluiceConfig config) {
-        throw new UnsupportedOperationException("TODO");
+        return new Sluice(config);
+    }
+
+    private void bind(ListenerConfig l, Transports transports) {
+        ListenerStats stats = new ListenerStats();
+        AcceptLimiter limiter = new AcceptLimiter(l.maxConnections(), stats);
+        HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter);
+        Channel channel = new ServerBootstrap()
+                .group(group)
+                .channel(transports.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyLoop.WATERMARK)
+                .childHandler(listener.clientInitializer(loops))
+                .bind(l.address().toSocketAddress())
+                .syncUninterruptibly()
+                .channel();
+        limiter.bind(channel);
+        listenerChannels.put(l.name(), channel);
+        listenerStats.put(l.name(), stats);
+    }
+
+    public SluiceConfig config() {
+        return config;
     }
 
     /** The bound address of the named listener (the real port when the config said port 0). */
     public InetSocketAddress listenerAddress(String name) {
-        throw new UnsupportedOperationException("TODO");
+        Channel channel = listenerChannels.get(name);
+        if (channel == null) {
+            throw new IllegalArgumentException("no listener named " + name);
+        }
+        return (InetSocketAddress) channel.localAddress();
     }
 
     /** The bound admin address, or {@code null} when the config has no admin listener. */
     public InetSocketAddress adminAddress() {
-        throw new UnsupportedOperationException("TODO");
+        return admin == null ? null : admin.address();
+    }
+
+    public Map<String, ListenerStats> listenerStats() {
+        return listenerStats;
+    }
+
+    public Iterable<Cluster> clusters() {
+        return clusters.values();
     }
 
     /** Server connections currently leased to exchanges, over all event loops and servers. */
     public long outstandingLeases() {
-        throw new UnsupportedOperationException("TODO");
+        long leases = 0;
+        for (Cluster c : clusters.values()) {
+            for (Server s : c.servers()) {
+                leases += s.active();
+            }
+        }
+        return leases;
     }
 
     /** Closes listeners and connections and stops the event loops; waits until they have stopped. */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("TODO");
+        if (admin != null) {
+            admin.close();
+        }
+        List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
+        listenerChannels.values().forEach(c -> closing.add(c.close()));
+        closing.forEach(f -> f.awaitUninterruptibly(5, TimeUnit.SECONDS));
+        for (ProxyLoop loop : loops.values()) {
+            if (!loop.eventLoop().isShuttingDown()) {
+                loop.eventLoop().submit(loop::closePools).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
+        }
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 }

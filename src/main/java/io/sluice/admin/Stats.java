@@ -1,0 +1,66 @@
+package io.sluice.admin;
+
+import io.sluice.Sluice;
+import io.sluice.cluster.CloseReason;
+import io.sluice.cluster.Cluster;
+import io.sluice.cluster.Server;
+import io.sluice.listener.ListenerStats;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The /stats document: per listener and per server counters, as plain maps for JSON. */
+final class Stats {
+    private Stats() {
+    }
+
+    static Map<String, Object> of(Sluice sluice) {
+        List<Object> listeners = new ArrayList<>();
+        sluice.listenerStats().forEach((name, stats) -> listeners.add(listener(sluice, name, stats)));
+        List<Object> clusters = new ArrayList<>();
+        for (Cluster cluster : sluice.clusters()) {
+            List<Object> servers = new ArrayList<>();
+            cluster.servers().forEach(s -> servers.add(server(s)));
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("name", cluster.name());
+            c.put("servers", servers);
+            clusters.add(c);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("listeners", listeners);
+        doc.put("clusters", clusters);
+        doc.put("leases", sluice.outstandingLeases());
+        return doc;
+    }
+
+    private static Map<String, Object> listener(Sluice sluice, String name, ListenerStats stats) {
+        Map<String, Object> l = new LinkedHashMap<>();
+        l.put("name", name);
+        l.put("address", sluice.listenerAddress(name).getAddress().getHostAddress() + ":"
+                + sluice.listenerAddress(name).getPort());
+        l.put("connections", stats.connections());
+        l.put("accepted", stats.accepted());
+        l.put("requests", stats.requests());
+        return l;
+    }
+
+    private static Map<String, Object> server(Server server) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("address", server.config().address().toString());
+        s.put("state", server.state().key());
+        s.put("requests", server.requests());
+        s.put("connects", server.connects());
+        s.put("connect_failures", server.connectFailures());
+        s.put("open", server.openConnections());
+        s.put("active", server.active());
+        s.put("idle", server.idle());
+        Map<String, Object> closes = new LinkedHashMap<>();
+        for (CloseReason reason : CloseReason.values()) {
+            closes.put(reason.key(), server.closes(reason));
+        }
+        s.put("closes", closes);
+        return s;
+    }
+}

@@ -1,0 +1,32 @@
+package io.sluice.cluster;
+
+import java.util.Locale;
+
+/** Why a server connection was closed; every close is counted by reason, per server. */
+public enum CloseReason {
+    /** Idle in the pool longer than {@code pool.idle_timeout}. */
+    IDLE_TIMEOUT,
+    /** The server closed it, or said {@code Connection: close}, or ended a response by closing. */
+    SERVER_CLOSE,
+    /** A transport error, or a server that broke the protocol. */
+    ERROR,
+    /** The client went away while the exchange could not be finished cleanly. */
+    CLIENT_ABORT,
+    /** The server sent bytes nobody asked for (while idle, or after a response). */
+    UNEXPECTED_DATA,
+    /** Closed to give its slot of {@code max_connections} to an event loop that had none. */
+    REBALANCE,
+    /** No response within {@code timeouts.response}. */
+    RESPONSE_TIMEOUT,
+    /** The server answered before the whole request was sent, so the connection's state is unknown. */
+    EARLY_RESPONSE,
+    /** The pool already held {@code pool.max_idle} idle connections. */
+    POOL_FULL,
+    /** Sluice is shutting down. */
+    SHUTDOWN;
+
+    /** The snake_case name used in /stats. */
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

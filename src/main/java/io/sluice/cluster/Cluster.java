@@ -1,0 +1,36 @@
+package io.sluice.cluster;
+
+import io.sluice.config.ClusterConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A named group of servers and how to pick one of them. Shared by all event loops. */
+public final class Cluster {
+    private final ClusterConfig config;
+    private final List<Server> servers;
+
+    public Cluster(ClusterConfig config) {
+        this.config = config;
+        List<Server> list = new ArrayList<>();
+        config.servers().forEach(s -> list.add(new Server(s)));
+        this.servers = List.copyOf(list);
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public List<Server> servers() {
+        return servers;
+    }
+
+    /** A new balancer for one event loop: balancing state is per loop, so picking needs no synchronisation. */
+    public Balancer newBalancer() {
+        return new SmoothWeightedRoundRobin(servers);
+    }
+}

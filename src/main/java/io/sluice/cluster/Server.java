@@ -1,0 +1,152 @@
+package io.sluice.cluster;
+
+import io.sluice.config.ServerConfig;
+
+import java.net.InetSocketAddress;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One server of a cluster: the state every event loop shares about it. Pools are per event loop; what they must
+ * agree on lives here and is thread-safe: the connection slots of {@code max_connections}, the hand-over of slots
+ * between loops, and the counters /stats shows.
+ */
+public final class Server {
+    private final ServerConfig config;
+    private final InetSocketAddress address;
+    private final AtomicInteger openConnections = new AtomicInteger();
+    /** Event loops that wait for a slot while holding no connection of their own (see {@link #awaitSlot}). */
+    private final Queue<Runnable> starvedLoops = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger starvedCount = new AtomicInteger();
+    private final CopyOnWriteArrayList<Runnable> idleShedders = new CopyOnWriteArrayList<>();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder connects = new LongAdder();
+    private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder active = new LongAdder();
+    private final LongAdder idle = new LongAdder();
+    private final LongAdder[] closes = new LongAdder[CloseReason.values().length];
+
+    public Server(ServerConfig config) {
+        this.config = config;
+        this.address = config.address().toSocketAddress();
+        for (int i = 0; i < closes.length; i++) {
+            closes[i] = new LongAdder();
+        }
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public ServerState state() {
+        return ServerState.UP;
+    }
+
+    /** Takes one of the server's {@code max_connections} slots, if any is free. */
+    public boolean tryAcquireSlot() {
+        int max = config.maxConnections();
+        for (;;) {
+            int open = openConnections.get();
+            if (open >= max) {
+                return false;
+            }
+            if (openConnections.compareAndSet(open, open + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Returns a slot and, if an event loop is starved of connections to this server, wakes it. */
+    public void releaseSlot() {
+        openConnections.decrementAndGet();
+        Runnable starved = starvedLoops.poll();
+        if (starved != null) {
+            starvedCount.decrementAndGet();
+            starved.run();
+        }
+    }
+
+    /**
+     * Called by an event loop that has waiting requests, no connection of its own to this server, and no free slot:
+     * nothing local will ever free one, so other loops are asked to give one up. {@code onSlot} runs (on any
+     * thread) when a slot is returned.
+     */
+    public void awaitSlot(Runnable onSlot) {
+        starvedLoops.add(onSlot);
+        starvedCount.incrementAndGet();
+        for (Runnable shedder : idleShedders) {
+            shedder.run();
+        }
+    }
+
+    /** Whether a loop releasing a connection should close it so that a starved loop gets the slot. */
+    public boolean rebalanceWanted() {
+        return starvedCount.get() > 0;
+    }
+
+    /** Registers an action that asks one event loop's pool to close one idle connection (runs on any thread). */
+    public void addIdleShedder(Runnable shedder) {
+        idleShedders.add(shedder);
+    }
+
+    public int openConnections() {
+        return openConnections.get();
+    }
+
+    public void countRequest() {
+        requests.increment();
+    }
+
+    public void countConnect() {
+        connects.increment();
+    }
+
+    public void countConnectFailure() {
+        connectFailures.increment();
+    }
+
+    public void countClose(CloseReason reason) {
+        closes[reason.ordinal()].increment();
+    }
+
+    /** Tracks the leased ({@code +1/-1}) gauge. */
+    public void addActive(int delta) {
+        active.add(delta);
+    }
+
+    /** Tracks the pooled idle ({@code +1/-1}) gauge. */
+    public void addIdle(int delta) {
+        idle.add(delta);
+    }
+
+    public long requests() {
+        return requests.sum();
+    }
+
+    public long connects() {
+        return connects.sum();
+    }
+
+    public long connectFailures() {
+        return connectFailures.sum();
+    }
+
+    public long active() {
+        return active.sum();
+    }
+
+    public long idle() {
+        return idle.sum();
+    }
+
+    public long closes(CloseReason reason) {
+        return closes[reason.ordinal()].sum();
+    }
+}

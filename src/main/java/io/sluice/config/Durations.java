@@ -1,0 +1,38 @@
+package io.sluice.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses durations such as {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}. */
+final class Durations {
+    // A unit is mandatory: a bare "30" is ambiguous between seconds and milliseconds.
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
+    /** Longer timeouts are almost surely a typo, and bounding them keeps nanosecond arithmetic safe downstream. */
+    static final Duration MAX = Duration.ofDays(1);
+
+    private Durations() {
+    }
+
+    /** @throws IllegalArgumentException with the message to show the user */
+    static Duration parse(String text) {
+        Matcher m = DURATION.matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("bad duration \"" + text + "\" (expected e.g. 250ms, 5s, 2m)");
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+        if (d.isZero()) {
+            throw new IllegalArgumentException("bad duration \"" + text + "\" (must be greater than 0)");
+        }
+        if (d.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("bad duration \"" + text + "\" (must be at most 24h)");
+        }
+        return d;
+    }
+}

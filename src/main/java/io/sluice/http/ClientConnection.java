@@ -1,0 +1,324 @@
+package io.sluice.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.sluice.route.Route;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The one handler of a client connection: reads request heads, starts one {@link Exchange} per request, feeds it
+ * the request body, and serves pipelined requests one after the other. Bytes not consumed yet wait in
+ * {@code pending}; between requests the connection holds no buffer and no exchange.
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter {
+    private enum Phase {
+        /** Between requests (or before the first): no byte of the next request yet. */
+        IDLE,
+        /** Part of a request head has arrived. */
+        HEAD,
+        /** An exchange is running. */
+        EXCHANGE,
+        /** Closing: nothing more is read or answered. */
+        CLOSING
+    }
+
+    final HttpListener listener;
+    final ProxyLoop loop;
+    final ReadGate gate = new ReadGate();
+    Channel channel;
+    ConnectionTimer timer;
+    private Phase phase = Phase.IDLE;
+    private ByteBuf pending;
+    /** Where the search for the end of the head resumes, or -1 to start at the reader index. */
+    private int scanFrom = -1;
+    private Exchange exchange;
+    private byte[] address;
+    private boolean processing;
+    private boolean reprocess;
+
+    ClientConnection(HttpListener listener, ProxyLoop loop) {
+        this.listener = listener;
+        this.loop = loop;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        timer = new ConnectionTimer(loop.loop, this::timedOut);
+        // a new connection gets the head timeout, not the keep-alive one: it has not earned any idle time yet
+        timer.arm(listener.requestHeaderNanos);
+        listener.limiter.accepted();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        if (phase == Phase.CLOSING) {
+            in.release();
+            return;
+        }
+        append(in);
+        process();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.flushServer();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null && channel.isWritable()) {
+            exchange.clientWritable();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        phase = Phase.CLOSING;
+        timer.cancel();
+        releasePending();
+        Exchange e = exchange;
+        exchange = null;
+        if (e != null) {
+            e.clientGone();
+        }
+        listener.limiter.closed();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // resets and broken pipes are the client's business; the close that follows cleans up
+        ctx.close();
+    }
+
+    private void append(ByteBuf in) {
+        ByteBuf before = pending;
+        int beforeReader = before == null ? 0 : before.readerIndex();
+        pending = Inbound.append(channel.alloc(), pending, in);
+        scanFrom = Inbound.moveScan(scanFrom, before, beforeReader, pending);
+    }
+
+    /** Consumes what {@code pending} holds, as far as the current state allows. Re-entrant calls are deferred. */
+    void process() {
+        if (processing) {
+            reprocess = true;
+            return;
+        }
+        processing = true;
+        try {
+            do {
+                reprocess = false;
+                step();
+            } while (reprocess);
+        } finally {
+            processing = false;
+        }
+    }
+
+    private void step() {
+        while (pending != null && phase != Phase.CLOSING) {
+            Exchange e = exchange;
+            if (e != null) {
+                if (e.requestSent()) {
+                    if (pending.readableBytes() > listener.limits.headerBytes()) {
+                        gate.pause(channel, ReadGate.PIPELINE_FULL);
+                    }
+                    return;
+                }
+                if (!e.readyForBody()) {
+                    timer.disarm();
+                    gate.pause(channel, ReadGate.AWAITING_SERVER);
+                    return;
+                }
+                e.forwardBody(pending);
+                if (pending != null && !pending.isReadable()) {
+                    releasePending();
+                }
+                if (exchange == e && !e.requestSent()) {
+                    timer.arm(listener.bodyIdleNanos);
+                }
+                continue;
+            }
+            if (!readHead()) {
+                return;
+            }
+        }
+    }
+
+    /** @return whether a head was consumed (so processing may go on) */
+    private boolean readHead() {
+        skipLeadingEmptyLines();
+        if (!pending.isReadable()) {
+            releasePending();
+            return false;
+        }
+        if (phase == Phase.IDLE) {
+            phase = Phase.HEAD;
+            timer.arm(listener.requestHeaderNanos);
+        }
+        int start = pending.readerIndex();
+        int end = HeadScanner.findEnd(pending, scanFrom < 0 ? start : scanFrom);
+        if (end == HeadScanner.INCOMPLETE) {
+            int readable = pending.readableBytes();
+            if (readable > listener.limits.requestLine()
+                    && pending.indexOf(start, start + listener.limits.requestLine(), (byte) '\n') < 0) {
+                reject(414);
+            } else if (readable > listener.limits.headerBytes()) {
+                reject(431);
+            } else {
+                scanFrom = HeadScanner.resumeFrom(pending, start);
+            }
+            return false;
+        }
+        scanFrom = -1;
+        if (end - start > listener.limits.headerBytes()) {
+            reject(431);
+            return false;
+        }
+        HeadParser p = loop.parser;
+        int status = p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers());
+        if (status != HeadParser.OK) {
+            reject(status);
+            return false;
+        }
+        listener.limiter.stats().countRequest();
+        boolean keepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
+        BodyFramer body = p.chunked ? BodyFramer.chunked() : p.contentLength > 0 ? BodyFramer.length(p.contentLength) : null;
+        Route route = p.authorityStart >= 0
+                ? listener.routes.match(pending, p.authorityStart, p.authorityEnd, p.pathStart, p.pathEnd)
+                : listener.routes.match(pending, p.hostStart, p.hostEnd, p.pathStart, p.pathEnd);
+        if (route == null) {
+            pending.readerIndex(end);
+            boolean close = !keepAlive || body != null;
+            respondLocally(404, close, !p.http11 && keepAlive);
+            if (!close) {
+                requestFinished();
+            }
+            return true;
+        }
+        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, address());
+        boolean hostMissing = p.hostStart < 0 && p.authorityStart < 0;
+        Exchange e = new Exchange(this, route.cluster(), p.method, p.http11, keepAlive, head, hostMissing, body);
+        pending.readerIndex(end);
+        phase = Phase.EXCHANGE;
+        timer.disarm();
+        exchange = e;
+        e.start();
+        return true;
+    }
+
+    private void skipLeadingEmptyLines() {
+        // RFC 9112 §2.2: tolerate CRLFs before a request line (some clients send one after a body)
+        while (pending.readableBytes() >= 2 && pending.getByte(pending.readerIndex()) == '\r'
+                && pending.getByte(pending.readerIndex() + 1) == '\n') {
+            pending.skipBytes(2);
+        }
+    }
+
+    /** The exchange is over. The connection closes, or waits for (or goes on with) the next request. */
+    void exchangeFinished(Exchange e, boolean close) {
+        if (exchange != e) {
+            return;
+        }
+        exchange = null;
+        if (close || phase == Phase.CLOSING) {
+            closeAfterFlush();
+            return;
+        }
+        requestFinished();
+        if (pending != null) {
+            process();
+        }
+    }
+
+    private void requestFinished() {
+        phase = Phase.IDLE;
+        gate.resume(channel, ReadGate.PIPELINE_FULL | ReadGate.AWAITING_SERVER | ReadGate.PEER_UNWRITABLE);
+        timer.arm(listener.keepaliveIdleNanos);
+    }
+
+    /** Answers with a status of Sluice's own, the connection closing afterwards if {@code close}. */
+    void respondLocally(int status, boolean close, boolean keepAlive10) {
+        channel.write(LocalResponse.of(channel.alloc(), status, close, keepAlive10), channel.voidPromise());
+        if (close) {
+            closeAfterFlush();
+        } else {
+            channel.flush();
+        }
+    }
+
+    private void reject(int status) {
+        respondLocally(status, true, false);
+    }
+
+    /** Closes at once, dropping what is queued: used when a response cannot be completed. */
+    void abort() {
+        exchange = null;
+        phase = Phase.CLOSING;
+        releasePending();
+        channel.close();
+    }
+
+    private void closeAfterFlush() {
+        exchange = null;
+        phase = Phase.CLOSING;
+        timer.cancel();
+        releasePending();
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    void write(ByteBuf buf) {
+        channel.write(buf, channel.voidPromise());
+    }
+
+    void flush() {
+        channel.flush();
+    }
+
+    boolean isClosing() {
+        return phase == Phase.CLOSING;
+    }
+
+    private void timedOut() {
+        switch (phase) {
+            case IDLE:
+                closeAfterFlush();
+                break;
+            case HEAD:
+                reject(408);
+                break;
+            case EXCHANGE:
+                if (exchange != null) {
+                    exchange.clientTimedOut();
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    private byte[] address() {
+        if (address == null) {
+            InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
+            address = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
+        }
+        return address;
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+        scanFrom = -1;
+    }
+}

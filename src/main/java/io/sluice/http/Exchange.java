@@ -1,0 +1,539 @@
+package io.sluice.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.sluice.cluster.Balancer;
+import io.sluice.cluster.CloseReason;
+import io.sluice.cluster.Cluster;
+import io.sluice.cluster.Server;
+import io.sluice.pool.LeaseCallback;
+import io.sluice.pool.LeaseFailure;
+import io.sluice.pool.PendingLease;
+import io.sluice.pool.PooledConnection;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One request and its response, between a client connection and a leased server connection. The request may
+ * still stream while the response starts; {@link State} says where the exchange is, and the body framers say
+ * whether each side is complete. Every path ends in {@link State#DONE} with the server connection released
+ * (only after a clean exchange) or closed.
+ */
+final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
+    enum State {
+        /** Waiting for a server connection; the request's bytes wait in the client's buffer. */
+        LEASING,
+        /** Request head sent; its body may still stream; no response head yet. */
+        FORWARDING,
+        /** Response head sent to the client; its body streams. */
+        RESPONDING,
+        /** The client left after sending its whole request: the response is read and dropped to keep the connection. */
+        DRAINING,
+        DONE
+    }
+
+    /** Largest response head accepted from a server; beyond it the response is a 502. */
+    static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    /** Most response bytes read and dropped for a client that left, to keep a server connection. */
+    static final long MAX_DRAIN_BYTES = 1024 * 1024;
+    /** Longest time spent draining for a client that left. */
+    static final long DRAIN_TIMEOUT_NANOS = 2_000_000_000L;
+    /** Most request bytes kept to replay a request whose pooled connection turned out closed. */
+    static final int MAX_REPLAY_BYTES = 64 * 1024;
+
+    private final ClientConnection client;
+    private final Cluster cluster;
+    private final Balancer balancer;
+    private final Method method;
+    private final boolean clientHttp11;
+    private final boolean clientKeepAlive;
+    private final boolean hostMissing;
+    private final BodyFramer requestBody;
+    private ByteBuf requestHead;
+    private State state = State.LEASING;
+
+    private long triedServers;
+    private Server server;
+    private PendingLease pendingLease;
+    private PooledConnection pooled;
+    private ServerConnection serverSide;
+    private boolean serverNeedsFlush;
+    /** What was sent on a reused connection, kept until the first response byte in case it must be replayed. */
+    private List<ByteBuf> replay;
+    private int replayBytes;
+    private boolean retried;
+
+    private ByteBuf responsePending;
+    private int responseScanFrom = -1;
+    private boolean responseBytesSeen;
+    private boolean responseHeadSent;
+    private BodyFramer responseBody;
+    private boolean serverKeepAlive;
+    private boolean dechunk;
+    private boolean closeClient;
+    private long drained;
+
+    Exchange(ClientConnection client, Cluster cluster, Method method, boolean clientHttp11, boolean clientKeepAlive,
+             ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody) {
+        this.client = client;
+        this.cluster = cluster;
+        this.balancer = client.loop.balancer(cluster);
+        this.method = method;
+        this.clientHttp11 = clientHttp11;
+        this.clientKeepAlive = clientKeepAlive;
+        this.requestHead = requestHead;
+        this.hostMissing = hostMissing;
+        this.requestBody = requestBody;
+    }
+
+    void start() {
+        leaseNextServer();
+    }
+
+    // ---- request side ----
+
+    boolean requestSent() {
+        return requestBody == null || requestBody.isDone();
+    }
+
+    boolean readyForBody() {
+        return state == State.FORWARDING || state == State.RESPONDING;
+    }
+
+    /** Forwards the body bytes at the start of {@code pending} (the client's buffer), advancing its reader index. */
+    void forwardBody(ByteBuf pending) {
+        int from = pending.readerIndex();
+        int to = pending.writerIndex();
+        int end = requestBody.scan(pending, from, to, null);
+        if (end == BodyFramer.MALFORMED) {
+            releaseServer(CloseReason.CLIENT_ABORT, false);
+            if (responseHeadSent) {
+                finish();
+                client.abort();
+            } else {
+                failBeforeResponse(400);
+            }
+            return;
+        }
+        int stop = end < 0 ? to : end;
+        if (stop > from) {
+            ByteBuf part = pending.retainedSlice(from, stop - from);
+            pending.readerIndex(stop);
+            sendToServer(part);
+        }
+        if (requestBody.isDone()) {
+            flushServer();
+        }
+        if (!pooled.channel().isWritable()) {
+            client.gate.pause(client.channel, ReadGate.PEER_UNWRITABLE);
+        }
+    }
+
+    private void sendToServer(ByteBuf buf) {
+        if (replay != null) {
+            if (replayBytes + buf.readableBytes() <= MAX_REPLAY_BYTES) {
+                replay.add(buf.retainedDuplicate());
+                replayBytes += buf.readableBytes();
+            } else {
+                dropReplay();
+            }
+        }
+        Channel channel = pooled.channel();
+        channel.write(buf, channel.voidPromise());
+        serverNeedsFlush = true;
+        serverSide.timer.arm(serverSide.responseTimeoutNanos);
+    }
+
+    void flushServer() {
+        if (serverNeedsFlush && pooled != null) {
+            serverNeedsFlush = false;
+            pooled.channel().flush();
+        }
+    }
+
+    /** The server can take more request bytes: the client may be read again. */
+    void serverWritable() {
+        client.gate.resume(client.channel, ReadGate.PEER_UNWRITABLE);
+    }
+
+    // ---- leasing ----
+
+    private void leaseNextServer() {
+        int index = balancer.pick(triedServers);
+        if (index < 0) {
+            failBeforeResponse(503);
+            return;
+        }
+        triedServers |= 1L << index;
+        server = cluster.servers().get(index);
+        state = State.LEASING;
+        pendingLease = client.loop.pool(server).lease(this, false);
+    }
+
+    @Override
+    public void leased(PooledConnection connection) {
+        pendingLease = null;
+        if (state != State.LEASING) {
+            connection.release();
+            return;
+        }
+        pooled = connection;
+        serverSide = connection.attachment();
+        serverSide.bind(this);
+        server.countRequest();
+        state = State.FORWARDING;
+        if (replay != null) {
+            // the retry of a request whose pooled connection was found closed: send what was sent before
+            List<ByteBuf> parts = replay;
+            replay = null;
+            Channel channel = connection.channel();
+            for (ByteBuf part : parts) {
+                channel.write(part, channel.voidPromise());
+            }
+            serverNeedsFlush = true;
+        } else {
+            HeadWriter.finishRequest(requestHead, hostMissing ? hostOf(server) : null);
+            if (connection.reused() && method.idempotent && !retried) {
+                replay = new ArrayList<>(4);
+            }
+            ByteBuf head = requestHead;
+            requestHead = null;
+            sendToServer(head);
+        }
+        if (requestSent()) {
+            flushServer();
+        } else {
+            client.gate.resume(client.channel, ReadGate.AWAITING_SERVER);
+            client.process();
+            flushServer();
+        }
+    }
+
+    @Override
+    public void leaseFailed(LeaseFailure failure, Throwable cause) {
+        pendingLease = null;
+        if (state != State.LEASING) {
+            return;
+        }
+        if (failure == LeaseFailure.CONNECT_FAILED) {
+            leaseNextServer();
+        } else {
+            failBeforeResponse(503);
+        }
+    }
+
+    private static byte[] hostOf(Server server) {
+        return server.config().address().toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    // ---- response side ----
+
+    void serverBytes(ByteBuf in) {
+        if (state == State.DONE || state == State.LEASING) {
+            in.release();
+            return;
+        }
+        responseBytesSeen = true;
+        dropReplay();
+        append(in);
+        while (state != State.DONE && responsePending != null) {
+            if (responseBody == null) {
+                if (!readResponseHead()) {
+                    break;
+                }
+            } else {
+                readResponseBody();
+                break;
+            }
+        }
+        if (responsePending != null && !responsePending.isReadable()) {
+            releaseResponsePending();
+        }
+        if (state == State.RESPONDING && !client.channel.isWritable()) {
+            pauseServerForClient();
+        }
+    }
+
+    private boolean readResponseHead() {
+        ByteBuf buf = responsePending;
+        int start = buf.readerIndex();
+        int end = HeadScanner.findEnd(buf, responseScanFrom < 0 ? start : responseScanFrom);
+        if (end == HeadScanner.INCOMPLETE) {
+            if (buf.readableBytes() > MAX_RESPONSE_HEAD) {
+                serverProtocolError();
+            } else {
+                responseScanFrom = HeadScanner.resumeFrom(buf, start);
+            }
+            return false;
+        }
+        responseScanFrom = -1;
+        HeadParser p = client.loop.parser;
+        if (end - start > MAX_RESPONSE_HEAD || p.parseResponse(buf, start, end, 1000) != HeadParser.OK) {
+            serverProtocolError();
+            return false;
+        }
+        if (p.status < 200) {
+            if (p.status == 101) {
+                serverProtocolError(); // Upgrade is never forwarded, so a switch is a server bug
+                return false;
+            }
+            if (clientHttp11 && state != State.DRAINING) {
+                client.write(HeadWriter.response(client.channel.alloc(), p, buf, start, end, false, false, false));
+                client.flush();
+            }
+            buf.readerIndex(end);
+            return true;
+        }
+        if (method == Method.HEAD || p.status == 204 || p.status == 304) {
+            responseBody = BodyFramer.length(0);
+        } else if (p.chunked) {
+            responseBody = BodyFramer.chunked();
+        } else if (p.contentLength >= 0 && !p.transferEncodingNotChunked) {
+            responseBody = BodyFramer.length(p.contentLength);
+        } else {
+            responseBody = BodyFramer.untilClose();
+        }
+        serverKeepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
+        dechunk = !clientHttp11 && responseBody.isChunked();
+        closeClient = !clientKeepAlive || responseBody.endsAtClose() || dechunk || !requestSent()
+                || client.isClosing();
+        buf.readerIndex(end);
+        if (state != State.DRAINING) {
+            client.write(HeadWriter.response(client.channel.alloc(), p, buf, start, end, closeClient,
+                    !clientHttp11 && clientKeepAlive, dechunk));
+            responseHeadSent = true;
+            state = State.RESPONDING;
+        }
+        if (responseBody.isDone()) {
+            responseComplete();
+            return false;
+        }
+        return true;
+    }
+
+    private void readResponseBody() {
+        ByteBuf buf = responsePending;
+        int from = buf.readerIndex();
+        int to = buf.writerIndex();
+        boolean draining = state == State.DRAINING;
+        int end = responseBody.scan(buf, from, to, dechunk && !draining ? this : null);
+        if (end == BodyFramer.MALFORMED) {
+            serverProtocolError();
+            return;
+        }
+        int stop = end < 0 ? to : end;
+        if (draining) {
+            drained += stop - from;
+            if (drained > MAX_DRAIN_BYTES) {
+                releaseServer(CloseReason.CLIENT_ABORT, false);
+                finish();
+                return;
+            }
+        } else if (!dechunk && stop > from) {
+            client.write(buf.retainedSlice(from, stop - from));
+        }
+        buf.readerIndex(stop);
+        if (responseBody.isDone()) {
+            responseComplete();
+        }
+    }
+
+    @Override
+    public void payload(ByteBuf buf, int index, int length) {
+        client.write(buf.retainedSlice(index, length));
+    }
+
+    private void responseComplete() {
+        boolean leftover = responsePending != null && responsePending.isReadable();
+        boolean requestDone = requestSent();
+        boolean clean = requestDone && serverKeepAlive && !responseBody.endsAtClose() && !leftover;
+        CloseReason reason = leftover ? CloseReason.UNEXPECTED_DATA
+                : !requestDone ? CloseReason.EARLY_RESPONSE : CloseReason.SERVER_CLOSE;
+        releaseServer(reason, clean);
+        boolean draining = state == State.DRAINING;
+        finish();
+        if (!draining) {
+            client.flush();
+            client.exchangeFinished(this, closeClient || !requestDone);
+        }
+    }
+
+    void flushClient() {
+        if (state == State.RESPONDING || state == State.FORWARDING) {
+            client.flush();
+        }
+    }
+
+    /** The client can take more response bytes: read the server again. */
+    void clientWritable() {
+        if (serverSide != null) {
+            client.timer.disarm();
+            serverSide.timer.arm(serverSide.responseTimeoutNanos);
+            serverSide.gate.resume(pooled.channel(), ReadGate.PEER_UNWRITABLE);
+        }
+    }
+
+    private void pauseServerForClient() {
+        serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
+        // the server is not slow, the client is: time the client instead
+        serverSide.timer.disarm();
+        client.timer.arm(client.listener.bodyIdleNanos);
+    }
+
+    // ---- failures ----
+
+    /** The server connection closed or failed. */
+    void serverFailed(CloseReason reason) {
+        if (state == State.DONE) {
+            return;
+        }
+        if (responseBody != null && responseBody.endsAtClose()) {
+            serverKeepAlive = false;
+            if (responsePending != null) {
+                readResponseBody();
+            }
+            responseComplete();
+            return;
+        }
+        if (!responseBytesSeen && replay != null && !retried) {
+            retryOnFreshConnection();
+            return;
+        }
+        releaseServer(reason, false);
+        if (state == State.DRAINING) {
+            finish();
+        } else if (!responseHeadSent) {
+            failBeforeResponse(502);
+        } else {
+            finish();
+            client.abort();
+        }
+    }
+
+    private void serverProtocolError() {
+        serverFailed(CloseReason.ERROR);
+    }
+
+    void serverTimedOut() {
+        if (state == State.DONE) {
+            return;
+        }
+        releaseServer(state == State.DRAINING ? CloseReason.CLIENT_ABORT : CloseReason.RESPONSE_TIMEOUT, false);
+        if (state == State.DRAINING) {
+            finish();
+        } else if (!responseHeadSent) {
+            failBeforeResponse(504);
+        } else {
+            finish();
+            client.abort();
+        }
+    }
+
+    /** The client did not send (body idle) or did not read (response stalled) in time. */
+    void clientTimedOut() {
+        if (state == State.DONE) {
+            return;
+        }
+        releaseServer(CloseReason.CLIENT_ABORT, false);
+        if (!responseHeadSent) {
+            failBeforeResponse(408);
+        } else {
+            finish();
+            client.abort();
+        }
+    }
+
+    /** The client connection closed. */
+    void clientGone() {
+        switch (state) {
+            case LEASING:
+                if (pendingLease != null) {
+                    pendingLease.cancel();
+                    pendingLease = null;
+                }
+                finish();
+                break;
+            case FORWARDING:
+            case RESPONDING:
+                if (requestSent()) {
+                    state = State.DRAINING;
+                    serverSide.gate.clear(pooled.channel());
+                    serverSide.timer.arm(Math.min(DRAIN_TIMEOUT_NANOS, serverSide.responseTimeoutNanos));
+                } else {
+                    releaseServer(CloseReason.CLIENT_ABORT, false);
+                    finish();
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void retryOnFreshConnection() {
+        retried = true;
+        releaseServer(CloseReason.SERVER_CLOSE, false);
+        state = State.LEASING;
+        pendingLease = client.loop.pool(server).lease(this, true);
+    }
+
+    /** Ends the exchange with a status of Sluice's own, before any response byte reached the client. */
+    private void failBeforeResponse(int status) {
+        boolean wholeRequestRead = requestSent();
+        finish();
+        client.respondLocally(status, !clientKeepAlive || !wholeRequestRead || client.isClosing(),
+                !clientHttp11 && clientKeepAlive);
+        client.exchangeFinished(this, !clientKeepAlive || !wholeRequestRead);
+    }
+
+    private void releaseServer(CloseReason reason, boolean clean) {
+        if (pooled == null) {
+            return;
+        }
+        flushServer();
+        serverSide.unbind();
+        if (clean) {
+            pooled.release();
+        } else {
+            pooled.close(reason);
+        }
+        pooled = null;
+        serverSide = null;
+    }
+
+    private void finish() {
+        state = State.DONE;
+        releaseResponsePending();
+        dropReplay();
+        if (requestHead != null) {
+            requestHead.release();
+            requestHead = null;
+        }
+    }
+
+    private void append(ByteBuf in) {
+        ByteBuf before = responsePending;
+        int beforeReader = before == null ? 0 : before.readerIndex();
+        responsePending = Inbound.append(client.channel.alloc(), responsePending, in);
+        responseScanFrom = Inbound.moveScan(responseScanFrom, before, beforeReader, responsePending);
+    }
+
+    private void releaseResponsePending() {
+        if (responsePending != null) {
+            responsePending.release();
+            responsePending = null;
+        }
+        responseScanFrom = -1;
+    }
+
+    private void dropReplay() {
+        if (replay != null) {
+            for (ByteBuf part : replay) {
+                part.release();
+            }
+            replay = null;
+            replayBytes = 0;
+        }
+    }
+}

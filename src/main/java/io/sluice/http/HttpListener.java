@@ -1,0 +1,51 @@
+package io.sluice.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.sluice.config.ListenerConfig;
+import io.sluice.config.ListenerLimits;
+import io.sluice.listener.AcceptLimiter;
+import io.sluice.route.RouteTable;
+
+import java.util.Map;
+
+/** What the client connections of one HTTP listener share: routes, limits, timeouts and counters. */
+public final class HttpListener {
+    final ListenerConfig config;
+    final RouteTable routes;
+    final AcceptLimiter limiter;
+    final ListenerLimits limits;
+    final long requestHeaderNanos;
+    final long bodyIdleNanos;
+    final long keepaliveIdleNanos;
+
+    public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter) {
+        this.config = config;
+        this.routes = routes;
+        this.limiter = limiter;
+        this.limits = config.limits();
+        this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
+        this.bodyIdleNanos = config.timeouts().bodyIdle().toNanos();
+        this.keepaliveIdleNanos = config.timeouts().keepaliveIdle().toNanos();
+    }
+
+    public ListenerConfig config() {
+        return config;
+    }
+
+    public AcceptLimiter limiter() {
+        return limiter;
+    }
+
+    /** The handler that sets up each accepted client connection on its event loop's {@link ProxyLoop}. */
+    public ChannelHandler clientInitializer(Map<EventLoop, ProxyLoop> loops) {
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channel.pipeline().addLast(new ClientConnection(HttpListener.this, loops.get(channel.eventLoop())));
+            }
+        };
+    }
+}

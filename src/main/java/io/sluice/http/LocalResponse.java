@@ -1,0 +1,43 @@
+package io.sluice.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+
+/** Responses Sluice makes itself (errors, no route): short text bodies with an exact Content-Length. */
+final class LocalResponse {
+    private LocalResponse() {
+    }
+
+    static ByteBuf of(ByteBufAllocator alloc, int status, boolean close, boolean keepAlive10) {
+        String reason = reason(status);
+        String body = status + " " + reason + "\n";
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
+                + "Content-Type: text/plain\r\n"
+                + "Content-Length: " + body.length() + "\r\n"
+                + (close ? "Connection: close\r\n" : keepAlive10 ? "Connection: keep-alive\r\n" : "")
+                + "\r\n";
+        ByteBuf out = alloc.buffer(head.length() + body.length());
+        out.writeCharSequence(head, StandardCharsets.US_ASCII);
+        out.writeCharSequence(body, StandardCharsets.US_ASCII);
+        return out;
+    }
+
+    static String reason(int status) {
+        switch (status) {
+            case 400: return "Bad Request";
+            case 404: return "Not Found";
+            case 408: return "Request Timeout";
+            case 413: return "Content Too Large";
+            case 414: return "URI Too Long";
+            case 431: return "Request Header Fields Too Large";
+            case 501: return "Not Implemented";
+            case 502: return "Bad Gateway";
+            case 503: return "Service Unavailable";
+            case 504: return "Gateway Timeout";
+            case 505: return "HTTP Version Not Supported";
+            default: return "Error";
+        }
+    }
+}

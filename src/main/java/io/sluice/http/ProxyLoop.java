@@ -1,0 +1,74 @@
+package io.sluice.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.sluice.cluster.Balancer;
+import io.sluice.cluster.Cluster;
+import io.sluice.cluster.Server;
+import io.sluice.pool.ServerPool;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one event loop owns for proxying: its server pools, its balancers and its head parser. A client
+ * connection and every server connection it uses live on the same loop, so none of this is shared or locked.
+ */
+public final class ProxyLoop {
+    /** Per-channel write watermarks: above the high one, the peer's reading pauses; below the low one, it resumes. */
+    public static final WriteBufferWaterMark WATERMARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    final EventLoop loop;
+    final HeadParser parser = new HeadParser();
+    private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
+    private final Map<Cluster, Balancer> balancers = new IdentityHashMap<>();
+
+    public ProxyLoop(EventLoop loop, List<Cluster> clusters, Class<? extends SocketChannel> channelType) {
+        this.loop = loop;
+        for (Cluster cluster : clusters) {
+            balancers.put(cluster, cluster.newBalancer());
+            Bootstrap template = new Bootstrap()
+                    .group(loop)
+                    .channel(channelType)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.SO_KEEPALIVE, true)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATERMARK)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                            (int) Math.min(Integer.MAX_VALUE, cluster.config().timeouts().connect().toMillis()));
+            long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
+            for (Server server : cluster.servers()) {
+                pools.put(server, new ServerPool(loop, server, cluster.config().pool(),
+                        cluster.config().timeouts().connect(),
+                        connection -> template.clone()
+                                .handler(new ServerConnection(connection, this, responseTimeoutNanos))
+                                .connect(server.address())));
+            }
+        }
+    }
+
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    ServerPool pool(Server server) {
+        return pools.get(server);
+    }
+
+    Balancer balancer(Cluster cluster) {
+        return balancers.get(cluster);
+    }
+
+    /** Opens the prewarmed connections. */
+    public void start() {
+        pools.values().forEach(ServerPool::start);
+    }
+
+    /** Closes every pooled connection and fails waiting leases; runs on this loop. */
+    public void closePools() {
+        pools.values().forEach(ServerPool::closeAll);
+    }
+}

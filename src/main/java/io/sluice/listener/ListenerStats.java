@@ -1,0 +1,38 @@
+package io.sluice.listener;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of one listener, updated from every event loop. */
+public final class ListenerStats {
+    private final AtomicInteger open = new AtomicInteger();
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder requests = new LongAdder();
+
+    /** Counts an accepted connection and returns how many are open now. */
+    public int opened() {
+        accepted.increment();
+        return open.incrementAndGet();
+    }
+
+    /** Counts a closed connection and returns how many are open now. */
+    public int closed() {
+        return open.decrementAndGet();
+    }
+
+    public void countRequest() {
+        requests.increment();
+    }
+
+    public int connections() {
+        return open.get();
+    }
+
+    public long accepted() {
+        return accepted.sum();
+    }
+
+    public long requests() {
+        return requests.sum();
+    }
+}

@@ -1,0 +1,72 @@
+package io.sluice.pool;
+
+import io.netty.channel.Channel;
+import io.sluice.cluster.CloseReason;
+import io.sluice.cluster.Server;
+
+/**
+ * A server connection owned by one event loop's pool. Its life is one state machine: CONNECTING → (IDLE ⇄ LEASED)
+ * → CLOSED, changed only by the pool. A leased connection goes back with exactly one {@link #release()} or
+ * {@link #close(CloseReason)}; both are idempotent once the connection is closed.
+ */
+public final class PooledConnection {
+    /** Where a connection is in its life. */
+    public enum State { CONNECTING, IDLE, LEASED, CLOSED }
+
+    final ServerPool pool;
+    Channel channel;
+    State state = State.CONNECTING;
+    /** Exchanges this connection carried, the current one included. */
+    int uses;
+    long idleSinceNanos;
+    /** The lease this connection is being opened for, while CONNECTING. */
+    PendingLease owner;
+    private Object protocolState;
+
+    PooledConnection(ServerPool pool) {
+        this.pool = pool;
+    }
+
+    /** Attaches the protocol layer's per-connection state (its channel handler), once, before connecting. */
+    public void attach(Object state) {
+        protocolState = state;
+    }
+
+    /** What {@link #attach} attached. */
+    @SuppressWarnings("unchecked")
+    public <T> T attachment() {
+        return (T) protocolState;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public Server server() {
+        return pool.server();
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Whether this lease got a connection that already carried an exchange (so it may have gone stale). */
+    public boolean reused() {
+        return uses > 1;
+    }
+
+    /** Returns a cleanly finished connection to the pool (or closes it if the pool does not want it). */
+    public void release() {
+        pool.release(this);
+    }
+
+    /** Closes the connection and counts {@code reason}, whatever its state. */
+    public void close(CloseReason reason) {
+        pool.close(this, reason);
+    }
+
+    /** Tells the pool the channel closed underneath it (the server or the network closed it). */
+    public void channelClosed() {
+        pool.close(this, CloseReason.SERVER_CLOSE);
+    }
+}

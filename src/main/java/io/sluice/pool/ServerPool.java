@@ -1,0 +1,368 @@
+package io.sluice.pool;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.cluster.CloseReason;
+import io.sluice.cluster.Server;
+import io.sluice.config.PoolConfig;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connections of one event loop to one server (seed 003's connection pool). Confined to its loop: every
+ * method must be called on it, so nothing here is locked. Idle connections are reused most-recent-first, so
+ * the least used ones age out at {@code pool.idle_timeout}. The server-wide {@code max_connections} is shared
+ * with the other loops through {@link Server}'s slots; requests beyond it wait here, bounded in number and time.
+ */
+public final class ServerPool {
+    /** Leases that may wait at once per loop and server; beyond, a lease fails at once with QUEUE_FULL. */
+    public static final int MAX_WAITING = 1024;
+
+    private final EventLoop loop;
+    private final Server server;
+    private final Connector connector;
+    private final int maxIdle;
+    private final int prewarm;
+    private final long idleTimeoutNanos;
+    private final long waitTimeoutNanos;
+    /** Most recently released first. */
+    private final ArrayDeque<PooledConnection> idle = new ArrayDeque<>();
+    private final ArrayDeque<PendingLease> waiting = new ArrayDeque<>();
+    /** This loop's connections to the server that are not closed. */
+    private int open;
+    private boolean awaitingSlot;
+    private boolean closed;
+    private ScheduledFuture<?> sweep;
+
+    /**
+     * @param waitTimeout longest time a lease waits for a connection (connecting included)
+     */
+    public ServerPool(EventLoop loop, Server server, PoolConfig config, Duration waitTimeout, Connector connector) {
+        this.loop = loop;
+        this.server = server;
+        this.connector = connector;
+        this.maxIdle = config.maxIdle();
+        this.prewarm = config.prewarm();
+        this.idleTimeoutNanos = config.idleTimeout().toNanos();
+        this.waitTimeoutNanos = waitTimeout.toNanos();
+        server.addIdleShedder(() -> loop.execute(this::shedOldestIdle));
+    }
+
+    public Server server() {
+        return server;
+    }
+
+    /** Opens the {@code pool.prewarm} connections; they are kept open, and reopened if the server closes them. */
+    public void start() {
+        loop.execute(this::topUp);
+    }
+
+    /**
+     * Gets a connection for {@code callback}: an idle live one at once, else one opened within the server's
+     * {@code max_connections}, else the first one released, within the wait timeout.
+     *
+     * @param fresh never hand out a pooled connection (a retry after a pooled one turned out closed)
+     * @return a handle to cancel the lease while it waits, or {@code null} when the callback was already called
+     */
+    public PendingLease lease(LeaseCallback callback, boolean fresh) {
+        assert loop.inEventLoop();
+        if (closed) {
+            callback.leaseFailed(LeaseFailure.CLOSED, null);
+            return null;
+        }
+        if (!fresh) {
+            PooledConnection connection = pollIdle();
+            if (connection != null) {
+                handOut(connection, callback);
+                return null;
+            }
+        }
+        if (waiting.size() >= MAX_WAITING) {
+            callback.leaseFailed(LeaseFailure.QUEUE_FULL, null);
+            return null;
+        }
+        PendingLease lease = new PendingLease(this, callback, fresh);
+        waiting.add(lease);
+        lease.timeout = loop.schedule(() -> expire(lease), waitTimeoutNanos, TimeUnit.NANOSECONDS);
+        connectFor(lease);
+        return lease;
+    }
+
+    void release(PooledConnection connection) {
+        assert loop.inEventLoop();
+        if (connection.state != PooledConnection.State.LEASED) {
+            return;
+        }
+        if (!connection.channel.isActive()) {
+            close(connection, CloseReason.SERVER_CLOSE);
+            return;
+        }
+        server.addActive(-1);
+        PendingLease next = firstWaiting(false);
+        if (next != null) {
+            connection.state = PooledConnection.State.IDLE;
+            give(next, connection);
+            return;
+        }
+        connection.state = PooledConnection.State.IDLE;
+        if (closed) {
+            closeIdle(connection, CloseReason.SHUTDOWN);
+        } else if (server.rebalanceWanted()) {
+            closeIdle(connection, CloseReason.REBALANCE);
+        } else if (idle.size() >= maxIdle) {
+            closeIdle(connection, CloseReason.POOL_FULL);
+        } else {
+            pool(connection);
+        }
+    }
+
+    void close(PooledConnection connection, CloseReason reason) {
+        assert loop.inEventLoop();
+        switch (connection.state) {
+            case CLOSED:
+                return;
+            case IDLE:
+                if (idle.remove(connection)) {
+                    server.addIdle(-1);
+                }
+                break;
+            case LEASED:
+                server.addActive(-1);
+                break;
+            default:
+                break;
+        }
+        connection.state = PooledConnection.State.CLOSED;
+        server.countClose(reason);
+        connection.channel.close();
+        open--;
+        server.releaseSlot();
+        serveWaiting();
+    }
+
+    void cancel(PendingLease lease) {
+        assert loop.inEventLoop();
+        if (!lease.done) {
+            finish(lease);
+        }
+    }
+
+    /** Closes every connection and fails every waiting lease; used at shutdown. */
+    public void closeAll() {
+        assert loop.inEventLoop();
+        closed = true;
+        while (!waiting.isEmpty()) {
+            PendingLease lease = waiting.peekFirst();
+            finish(lease);
+            lease.callback.leaseFailed(LeaseFailure.CLOSED, null);
+        }
+        while (!idle.isEmpty()) {
+            close(idle.peekFirst(), CloseReason.SHUTDOWN);
+        }
+        if (sweep != null) {
+            sweep.cancel(false);
+        }
+    }
+
+    private PooledConnection pollIdle() {
+        long now = System.nanoTime();
+        PooledConnection connection;
+        while ((connection = idle.pollFirst()) != null) {
+            server.addIdle(-1);
+            if (!connection.channel.isActive()) {
+                connection.state = PooledConnection.State.LEASED;
+                server.addActive(1);
+                close(connection, CloseReason.SERVER_CLOSE);
+            } else if (now - connection.idleSinceNanos >= idleTimeoutNanos) {
+                connection.state = PooledConnection.State.LEASED;
+                server.addActive(1);
+                close(connection, CloseReason.IDLE_TIMEOUT);
+            } else {
+                return connection;
+            }
+        }
+        return null;
+    }
+
+    private void handOut(PooledConnection connection, LeaseCallback callback) {
+        connection.state = PooledConnection.State.LEASED;
+        connection.uses++;
+        server.addActive(1);
+        callback.leased(connection);
+    }
+
+    private void give(PendingLease lease, PooledConnection connection) {
+        finish(lease);
+        handOut(connection, lease.callback);
+    }
+
+    private void finish(PendingLease lease) {
+        lease.done = true;
+        waiting.remove(lease);
+        lease.timeout.cancel(false);
+    }
+
+    private PendingLease firstWaiting(boolean includeFresh) {
+        for (PendingLease lease : waiting) {
+            if (includeFresh || !lease.fresh) {
+                return lease;
+            }
+        }
+        return null;
+    }
+
+    private void expire(PendingLease lease) {
+        if (lease.done) {
+            return;
+        }
+        finish(lease);
+        lease.callback.leaseFailed(LeaseFailure.TIMEOUT, null);
+    }
+
+    /** Opens a connection for {@code lease} if a slot is free; else the lease waits for a release or a slot. */
+    private boolean connectFor(PendingLease lease) {
+        if (!server.tryAcquireSlot()) {
+            if (open == 0 && !awaitingSlot) {
+                // nothing on this loop will ever free a slot: ask the other loops for one
+                awaitingSlot = true;
+                server.awaitSlot(() -> loop.execute(this::slotReturned));
+            }
+            return false;
+        }
+        lease.connecting = true;
+        PooledConnection connection = openConnection();
+        connection.owner = lease;
+        return true;
+    }
+
+    private PooledConnection openConnection() {
+        open++;
+        server.countConnect();
+        PooledConnection connection = new PooledConnection(this);
+        ChannelFuture future = connector.connect(connection);
+        connection.channel = future.channel();
+        // always completes on a later task, so that no caller sees its callback run inside lease()
+        future.addListener(f -> loop.execute(() -> connected(connection, f.isSuccess(), f.cause())));
+        return connection;
+    }
+
+    private void connected(PooledConnection connection, boolean success, Throwable cause) {
+        PendingLease owner = connection.owner;
+        connection.owner = null;
+        if (connection.state == PooledConnection.State.CLOSED) {
+            return;
+        }
+        if (!success) {
+            connection.state = PooledConnection.State.CLOSED;
+            open--;
+            server.countConnectFailure();
+            server.releaseSlot();
+            if (owner != null && !owner.done) {
+                finish(owner);
+                owner.callback.leaseFailed(LeaseFailure.CONNECT_FAILED, cause);
+            }
+            return;
+        }
+        connection.state = PooledConnection.State.IDLE;
+        if (owner != null && !owner.done) {
+            give(owner, connection);
+            return;
+        }
+        PendingLease next = firstWaiting(true);
+        if (next != null) {
+            give(next, connection);
+        } else if (closed) {
+            closeIdle(connection, CloseReason.SHUTDOWN);
+        } else {
+            pool(connection);
+        }
+    }
+
+    private void slotReturned() {
+        awaitingSlot = false;
+        serveWaiting();
+    }
+
+    /** After a slot or a connection became free: start connects for waiting leases that have none. */
+    private void serveWaiting() {
+        if (closed) {
+            return;
+        }
+        for (PendingLease lease : waiting) {
+            if (!lease.connecting && !connectFor(lease)) {
+                return;
+            }
+        }
+    }
+
+    private void pool(PooledConnection connection) {
+        connection.idleSinceNanos = System.nanoTime();
+        idle.addFirst(connection);
+        server.addIdle(1);
+        if (sweep == null) {
+            scheduleSweep(idleTimeoutNanos);
+        }
+    }
+
+    private void closeIdle(PooledConnection connection, CloseReason reason) {
+        // an IDLE connection not in the deque: count it as leased for close()'s bookkeeping
+        connection.state = PooledConnection.State.LEASED;
+        server.addActive(1);
+        close(connection, reason);
+    }
+
+    private void shedOldestIdle() {
+        PooledConnection oldest = idle.peekLast();
+        if (oldest != null) {
+            close(oldest, CloseReason.REBALANCE);
+        }
+    }
+
+    private void scheduleSweep(long delayNanos) {
+        sweep = loop.schedule(this::sweep, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+    }
+
+    /** Closes connections idle past the timeout, oldest first, keeping {@code prewarm} of them. */
+    private void sweep() {
+        sweep = null;
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        Iterator<PooledConnection> oldestFirst = idle.descendingIterator();
+        int keep = prewarm;
+        while (oldestFirst.hasNext()) {
+            PooledConnection connection = oldestFirst.next();
+            if (now - connection.idleSinceNanos < idleTimeoutNanos) {
+                break;
+            }
+            if (open <= keep) {
+                connection.idleSinceNanos = now;
+                continue;
+            }
+            oldestFirst.remove();
+            server.addIdle(-1);
+            closeIdle(connection, CloseReason.IDLE_TIMEOUT);
+        }
+        topUp();
+        PooledConnection oldest = idle.peekLast();
+        if (oldest != null) {
+            scheduleSweep(oldest.idleSinceNanos + idleTimeoutNanos - now);
+        } else if (prewarm > 0) {
+            scheduleSweep(idleTimeoutNanos);
+        }
+    }
+
+    private void topUp() {
+        while (!closed && open < prewarm && server.tryAcquireSlot()) {
+            openConnection();
+        }
+        if (prewarm > 0 && sweep == null && !closed) {
+            scheduleSweep(idleTimeoutNanos);
+        }
+    }
+}
