@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
  * a bad value is reported and replaced by its default so that the rest of the file is still checked.
  */
 final class ConfigReader {
+    /** Balancers track tried servers in a 64-bit mask. */
+    static final int MAX_SERVERS = 64;
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Set<String> PLANNED_BALANCE = Set.of("least_request", "consistent_hash", "random");
     private static final int MIB = 1024 * 1024;
@@ -199,6 +202,10 @@ final class ConfigReader {
         Map<HostPort, Integer> serverLines = new HashMap<>();
         List<ServerConfig> servers = list(m, path, "servers", true, "server",
                 (n, p) -> server(n, p, serverLines));
+        if (servers.size() > MAX_SERVERS) {
+            problems.add(m.entry("servers").keyLine(), Node.child(path, "servers"),
+                    servers.size() + " servers (at most " + MAX_SERVERS + " per cluster)");
+        }
         return new ClusterConfig(name, balance, servers, pool(m, path, servers), clusterTimeouts(m, path));
     }
 

@@ -41,6 +41,9 @@ public final class DemoBackends implements AutoCloseable {
     }
 
     public static DemoBackends start(int count) throws IOException {
+        // the JDK server writes head and body separately; without TCP_NODELAY, Nagle's algorithm holds the body
+        // for the peer's delayed ACK (40 ms) on every keep-alive request after the first
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         return new DemoBackends(count);
     }
 

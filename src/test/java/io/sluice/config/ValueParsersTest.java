@@ -1,0 +1,78 @@
+package io.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Durations, sizes and addresses on their own, for the edge cases that are noise in whole-file tests. */
+class ValueParsersTest {
+
+    @Test
+    void durations() {
+        assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("5s")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Durations.parse("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(Durations.parse("24h")).isEqualTo(Duration.ofHours(24));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "5", "5 s", "5S", "1.5s", "-1s", "5sec", "s", "1d", "99999999999999s"})
+    void badDurations(String text) {
+        assertThatThrownBy(() -> Durations.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bad duration \"" + text + "\" (expected e.g. 250ms, 5s, 2m)");
+    }
+
+    @Test
+    void sizes() {
+        assertThat(Sizes.parse("512")).isEqualTo(512);
+        assertThat(Sizes.parse("512B")).isEqualTo(512);
+        assertThat(Sizes.parse("64KiB")).isEqualTo(64 * 1024);
+        assertThat(Sizes.parse("1MiB")).isEqualTo(1024 * 1024);
+        assertThat(Sizes.parse("2GiB")).isEqualTo(2L * 1024 * 1024 * 1024);
+        assertThat(Sizes.format(1024 * 1024)).isEqualTo("1MiB");
+        assertThat(Sizes.format(1536)).isEqualTo("1536B");
+        assertThatThrownBy(() -> Sizes.parse("999999999999GiB")).hasMessage("bad size \"999999999999GiB\" (too large)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "8KB", "8k", "1.5MiB", "-1", "KiB", "8 KiB"})
+    void badSizes(String text) {
+        assertThatThrownBy(() -> Sizes.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bad size \"" + text + "\" (expected e.g. 512, 64KiB, 1MiB)");
+    }
+
+    @Test
+    void addresses() {
+        assertThat(Addresses.parse("127.0.0.1:8080")).isEqualTo(new HostPort("127.0.0.1", 8080));
+        assertThat(Addresses.parse("[::1]:0")).isEqualTo(new HostPort("::1", 0));
+        assertThat(Addresses.parse("[2001:DB8::1]:65535")).isEqualTo(new HostPort("2001:db8::1", 65535));
+        assertThat(Addresses.parse("Api-1.Example.com:80")).isEqualTo(new HostPort("api-1.example.com", 80));
+        assertThat(Addresses.parse("localhost:9001")).isEqualTo(new HostPort("localhost", 9001));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ":80", "host", "host:", "host:http", "host:65536", "host:-1", "::1:80", "[::1]",
+            "[::1]80", "[nothost]:80", "[::g]:80", "1.2.3:80", "256.1.1.1:80", "-host:80", "a..b:80", "a_b:80",
+            "[fe80::1%eth0]:80", "h st:80"})
+    void badAddresses(String text) {
+        assertThatThrownBy(() -> Addresses.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bad address \"" + text + "\" (expected host:port)");
+    }
+
+    @Test
+    void routeHosts() {
+        assertThat(Addresses.isHost("api.example.com")).isTrue();
+        assertThat(Addresses.isHost("10.0.0.1")).isTrue();
+        assertThat(Addresses.isHost("[::1]")).isTrue();
+        assertThat(Addresses.isHost("api.example.com:443")).isFalse();
+        assertThat(Addresses.isHost("[::1]:443")).isFalse();
+        assertThat(Addresses.isHost("")).isFalse();
+    }
+}
