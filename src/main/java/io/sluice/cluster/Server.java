@@ -66,6 +66,10 @@ public final class Server {
     /** Returns a slot and, if an event loop is starved of connections to this server, wakes it. */
     public void releaseSlot() {
         openConnections.decrementAndGet();
+        wakeStarved();
+    }
+
+    private void wakeStarved() {
         Runnable starved = starvedLoops.poll();
         if (starved != null) {
             starvedCount.decrementAndGet();
@@ -81,6 +85,11 @@ public final class Server {
     public void awaitSlot(Runnable onSlot) {
         starvedLoops.add(onSlot);
         starvedCount.incrementAndGet();
+        if (openConnections.get() < config.maxConnections()) {
+            // a slot came back between the caller's failed attempt and its registration: nobody would wake it
+            wakeStarved();
+            return;
+        }
         for (Runnable shedder : idleShedders) {
             shedder.run();
         }

@@ -102,22 +102,8 @@ public final class ServerPool {
             return;
         }
         server.addActive(-1);
-        PendingLease next = firstWaiting(false);
-        if (next != null) {
-            connection.state = PooledConnection.State.IDLE;
-            give(next, connection);
-            return;
-        }
         connection.state = PooledConnection.State.IDLE;
-        if (closed) {
-            closeIdle(connection, CloseReason.SHUTDOWN);
-        } else if (server.rebalanceWanted()) {
-            closeIdle(connection, CloseReason.REBALANCE);
-        } else if (idle.size() >= maxIdle) {
-            closeIdle(connection, CloseReason.POOL_FULL);
-        } else {
-            pool(connection);
-        }
+        offer(connection, false);
     }
 
     void close(PooledConnection connection, CloseReason reason) {
@@ -272,11 +258,23 @@ public final class ServerPool {
             give(owner, connection);
             return;
         }
-        PendingLease next = firstWaiting(true);
+        offer(connection, true);
+    }
+
+    /**
+     * Finds a use for a live connection no lease owns: the oldest waiting lease, else the idle pool, unless the
+     * pool is closed, full, or another loop starves for its slot.
+     */
+    private void offer(PooledConnection connection, boolean freshToo) {
+        PendingLease next = firstWaiting(freshToo);
         if (next != null) {
             give(next, connection);
         } else if (closed) {
             closeIdle(connection, CloseReason.SHUTDOWN);
+        } else if (server.rebalanceWanted()) {
+            closeIdle(connection, CloseReason.REBALANCE);
+        } else if (idle.size() >= maxIdle) {
+            closeIdle(connection, CloseReason.POOL_FULL);
         } else {
             pool(connection);
         }

@@ -1,0 +1,27 @@
+package io.sluice.testing;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** Polling with a deadline: the only way tests wait for something that has no event to wait on. */
+public final class Await {
+    private Await() {
+    }
+
+    /** Polls {@code condition} every 5 ms until it holds; fails with {@code message} after {@code timeout}. */
+    public static void until(BooleanSupplier condition, Duration timeout, Supplier<String> message) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(message.get() + " (after " + timeout.toMillis() + " ms)");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting: " + message.get());
+            }
+        }
+    }
+}
