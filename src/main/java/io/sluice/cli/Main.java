@@ -69,42 +69,54 @@ public final class Main implements Runnable {
         }
     }
 
+    /** The {@code -c FILE} option shared by the commands that read a configuration. */
+    static final class ConfigFile {
+        @Option(names = {"-c", "--config"}, required = true, description = "configuration file (YAML)")
+        Path path;
+
+        /** The loaded configuration, or {@code null} after every problem was printed to stderr. */
+        SluiceConfig load(CommandLine.Model.CommandSpec spec) {
+            try {
+                return ConfigLoader.load(path);
+            } catch (ConfigException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                e.problems().forEach(err::println);
+                err.flush();
+                return null;
+            }
+        }
+    }
+
     @Command(name = "check", description = "Validate a configuration file; print every problem with its line.")
     static final class Check implements Callable<Integer> {
-        @Option(names = {"-c", "--config"}, required = true, description = "configuration file (YAML)")
-        Path config;
+        @CommandLine.Mixin
+        ConfigFile config;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            try {
-                ConfigLoader.load(config);
-                spec.commandLine().getOut().println(config + ": ok");
-                return 0;
-            } catch (ConfigException e) {
-                printProblems(spec.commandLine().getErr(), e);
+            if (config.load(spec) == null) {
                 return EXIT_BAD_CONFIG;
             }
+            spec.commandLine().getOut().println(config.path + ": ok");
+            return 0;
         }
     }
 
     @Command(name = "run", description = "Run the proxy with a configuration file.")
     static final class Run implements Callable<Integer> {
-        @Option(names = {"-c", "--config"}, required = true, description = "configuration file (YAML)")
-        Path config;
+        @CommandLine.Mixin
+        ConfigFile config;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws InterruptedException {
-            SluiceConfig loaded;
-            try {
-                loaded = ConfigLoader.load(config);
-            } catch (ConfigException e) {
-                printProblems(spec.commandLine().getErr(), e);
+            SluiceConfig loaded = config.load(spec);
+            if (loaded == null) {
                 return EXIT_BAD_CONFIG;
             }
             Sluice sluice = Sluice.start(loaded);
@@ -145,11 +157,6 @@ public final class Main implements Runnable {
             }
             return 0;
         }
-    }
-
-    static void printProblems(PrintWriter err, ConfigException e) {
-        e.problems().forEach(err::println);
-        err.flush();
     }
 
     private static void awaitShutdown(Sluice sluice) throws InterruptedException {

@@ -109,12 +109,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         int end = requestBody.scan(pending, from, to, null);
         if (end == BodyFramer.MALFORMED) {
             releaseServer(CloseReason.CLIENT_ABORT, false);
-            if (responseHeadSent) {
-                finish();
-                client.abort();
-            } else {
-                failBeforeResponse(400);
-            }
+            fail(400);
             return;
         }
         int stop = end < 0 ? to : end;
@@ -404,11 +399,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         releaseServer(reason, false);
         if (state == State.DRAINING) {
             finish();
-        } else if (!responseHeadSent) {
-            failBeforeResponse(502);
         } else {
-            finish();
-            client.abort();
+            fail(502);
         }
     }
 
@@ -423,11 +415,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         releaseServer(state == State.DRAINING ? CloseReason.CLIENT_ABORT : CloseReason.RESPONSE_TIMEOUT, false);
         if (state == State.DRAINING) {
             finish();
-        } else if (!responseHeadSent) {
-            failBeforeResponse(504);
         } else {
-            finish();
-            client.abort();
+            fail(504);
         }
     }
 
@@ -437,12 +426,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             return;
         }
         releaseServer(CloseReason.CLIENT_ABORT, false);
-        if (!responseHeadSent) {
-            failBeforeResponse(408);
-        } else {
-            finish();
-            client.abort();
-        }
+        fail(408);
     }
 
     /** The client connection closed. */
@@ -476,6 +460,16 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         releaseServer(CloseReason.SERVER_CLOSE, false);
         state = State.LEASING;
         pendingLease = client.loop.pool(server).lease(this, true);
+    }
+
+    /** Ends a failed exchange: with {@code status} if the client has seen no response byte, else by cutting it off. */
+    private void fail(int status) {
+        if (responseHeadSent) {
+            finish();
+            client.abort();
+        } else {
+            failBeforeResponse(status);
+        }
     }
 
     /** Ends the exchange with a status of Sluice's own, before any response byte reached the client. */
