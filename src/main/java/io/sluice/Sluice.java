@@ -45,15 +45,15 @@ public final class Sluice implements AutoCloseable {
         this.config = config;
         Transports transports = Transports.of(config.transport());
         this.group = new MultiThreadIoEventLoopGroup(config.workers(), transports.ioHandlerFactory());
-        for (ClusterConfig c : config.clusters()) {
-            clusters.put(c.name(), new Cluster(c));
-        }
-        List<Cluster> all = List.copyOf(clusters.values());
-        for (EventExecutor executor : group) {
-            EventLoop loop = (EventLoop) executor;
-            loops.put(loop, new ProxyLoop(loop, all, transports.channel()));
-        }
         try {
+            for (ClusterConfig c : config.clusters()) {
+                clusters.put(c.name(), new Cluster(c));
+            }
+            List<Cluster> all = List.copyOf(clusters.values());
+            for (EventExecutor executor : group) {
+                EventLoop loop = (EventLoop) executor;
+                loops.put(loop, new ProxyLoop(loop, all, transports.channel()));
+            }
             for (ListenerConfig l : config.listeners()) {
                 bind(l, transports);
             }
@@ -81,13 +81,13 @@ public final class Sluice implements AutoCloseable {
                 .channel(transports.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(limiter)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyLoop.WATERMARK)
                 .childHandler(listener.clientInitializer(loops))
                 .bind(l.address().toSocketAddress())
                 .syncUninterruptibly()
                 .channel();
-        limiter.bind(channel);
         listenerChannels.put(l.name(), channel);
         listenerStats.put(l.name(), stats);
     }

@@ -42,6 +42,7 @@ final class Stats {
                 + sluice.listenerAddress(name).getPort());
         l.put("connections", stats.connections());
         l.put("accepted", stats.accepted());
+        l.put("refused", stats.refusedCount());
         l.put("requests", stats.requests());
         return l;
     }

@@ -18,8 +18,9 @@ public final class Server {
     private final ServerConfig config;
     private final InetSocketAddress address;
     private final AtomicInteger openConnections = new AtomicInteger();
-    /** Event loops that wait for a slot while holding no connection of their own (see {@link #awaitSlot}). */
-    private final Queue<Runnable> starvedLoops = new ConcurrentLinkedQueue<>();
+    /** Event loops with leases waiting for a slot, woken one per returned slot (see {@link #awaitSlot}). */
+    private final Queue<SlotWaiter> slotWaiters = new ConcurrentLinkedQueue<>();
+    /** How many of them hold no connection of their own to this server, so that nothing local frees one. */
     private final AtomicInteger starvedCount = new AtomicInteger();
     private final CopyOnWriteArrayList<Runnable> idleShedders = new CopyOnWriteArrayList<>();
     private final LongAdder requests = new LongAdder();
@@ -63,39 +64,51 @@ public final class Server {
         }
     }
 
-    /** Returns a slot and, if an event loop is starved of connections to this server, wakes it. */
+    /**
+     * Returns a slot and wakes every event loop waiting for one: they race for it and the losers register again.
+     * Waking one only would lose the slot to a loop whose waiting leases were served meanwhile by its own releases.
+     */
     public void releaseSlot() {
         openConnections.decrementAndGet();
-        wakeStarved();
-    }
-
-    private void wakeStarved() {
-        Runnable starved = starvedLoops.poll();
-        if (starved != null) {
-            starvedCount.decrementAndGet();
-            starved.run();
-        }
+        wakeWaiters();
     }
 
     /**
-     * Called by an event loop that has waiting requests, no connection of its own to this server, and no free slot:
-     * nothing local will ever free one, so other loops are asked to give one up. {@code onSlot} runs (on any
-     * thread) when a slot is returned.
+     * Called by an event loop whose leases wait for a slot; {@code wake} runs (on any thread) when one comes back.
+     * A loop that holds no connection of its own to this server is {@code starved}: nothing it does will ever free a
+     * slot, so the other loops are asked to give one up (close an idle connection, or not pool the next released).
      */
-    public void awaitSlot(Runnable onSlot) {
-        starvedLoops.add(onSlot);
-        starvedCount.incrementAndGet();
+    public void awaitSlot(Runnable wake, boolean starved) {
+        slotWaiters.add(new SlotWaiter(wake, starved));
+        if (starved) {
+            starvedCount.incrementAndGet();
+        }
         if (openConnections.get() < config.maxConnections()) {
             // a slot came back between the caller's failed attempt and its registration: nobody would wake it
-            wakeStarved();
+            wakeWaiters();
             return;
         }
-        for (Runnable shedder : idleShedders) {
-            shedder.run();
+        if (starved) {
+            for (Runnable shedder : idleShedders) {
+                shedder.run();
+            }
         }
     }
 
-    /** Whether a loop releasing a connection should close it so that a starved loop gets the slot. */
+    private void wakeWaiters() {
+        SlotWaiter waiter;
+        while ((waiter = slotWaiters.poll()) != null) {
+            if (waiter.starved) {
+                starvedCount.decrementAndGet();
+            }
+            waiter.wake.run();
+        }
+    }
+
+    private record SlotWaiter(Runnable wake, boolean starved) {
+    }
+
+    /** Whether a loop with an idle or released connection should close it so that a starved loop gets the slot. */
     public boolean rebalanceWanted() {
         return starvedCount.get() > 0;
     }

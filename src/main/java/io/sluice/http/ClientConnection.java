@@ -3,9 +3,9 @@ package io.sluice.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.sluice.route.Route;
 
 import java.net.InetSocketAddress;
@@ -27,6 +27,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         /** Closing: nothing more is read or answered. */
         CLOSING
     }
+
+    /** Longest time spent reading and dropping a client's bytes after its last answer, before closing. */
+    static final long LINGER_NANOS = 2_000_000_000L;
 
     final HttpListener listener;
     final ProxyLoop loop;
@@ -53,7 +56,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         timer = new ConnectionTimer(loop.loop, this::timedOut);
         // a new connection gets the head timeout, not the keep-alive one: it has not earned any idle time yet
         timer.arm(listener.requestHeaderNanos);
-        listener.limiter.accepted();
     }
 
     @Override
@@ -76,8 +78,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (exchange != null && channel.isWritable()) {
+        if (!channel.isWritable()) {
+            return;
+        }
+        gate.resume(channel, ReadGate.OWN_OUTPUT_FULL);
+        if (exchange != null) {
             exchange.clientWritable();
+        } else if (pending != null) {
+            process();
         }
     }
 
@@ -143,10 +151,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 if (pending != null && !pending.isReadable()) {
                     releasePending();
                 }
-                if (exchange == e && !e.requestSent()) {
-                    timer.arm(listener.bodyIdleNanos);
+                if (exchange == e) {
+                    if (e.requestSent() || gate.paused()) {
+                        timer.disarm(); // nothing more is expected from the client, or it is held back by us
+                    } else {
+                        timer.arm(listener.bodyIdleNanos);
+                    }
                 }
                 continue;
+            }
+            if (!channel.isWritable()) {
+                // answers to earlier requests are still queued: read no more until the client takes them
+                gate.pause(channel, ReadGate.OWN_OUTPUT_FULL);
+                return;
             }
             if (!readHead()) {
                 return;
@@ -157,6 +174,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** @return whether a head was consumed (so processing may go on) */
     private boolean readHead() {
         skipLeadingEmptyLines();
+        if (scanFrom < pending.readerIndex()) {
+            scanFrom = -1;
+        }
         if (!pending.isReadable()) {
             releasePending();
             return false;
@@ -268,12 +288,24 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         channel.close();
     }
 
+    /**
+     * Closes once what is queued is sent, then lingers: the write side is shut first and what the client still
+     * sends is read and dropped, so that unread request bytes do not make the kernel reset the connection and
+     * destroy the answer before the client read it. The timer bounds both the flush and the linger.
+     */
     private void closeAfterFlush() {
         exchange = null;
         phase = Phase.CLOSING;
-        timer.cancel();
         releasePending();
-        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        timer.arm(listener.bodyIdleNanos);
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (f.isSuccess() && channel instanceof DuplexChannel duplex && channel.isActive()) {
+                timer.arm(Math.min(LINGER_NANOS, listener.bodyIdleNanos));
+                duplex.shutdownOutput();
+            } else {
+                channel.close();
+            }
+        });
     }
 
     void write(ByteBuf buf) {
@@ -302,6 +334,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 }
                 break;
             default:
+                channel.close(); // the client neither read the last answer nor closed in time
                 break;
         }
     }

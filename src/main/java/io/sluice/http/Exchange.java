@@ -117,12 +117,16 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             ByteBuf part = pending.retainedSlice(from, stop - from);
             pending.readerIndex(stop);
             sendToServer(part);
+            if (pooled == null) {
+                return; // the write failed and the failure was handled
+            }
         }
         if (requestBody.isDone()) {
+            armResponseTimer();
             flushServer();
-        }
-        if (!pooled.channel().isWritable()) {
+        } else if (!pooled.channel().isWritable()) {
             client.gate.pause(client.channel, ReadGate.PEER_UNWRITABLE);
+            armResponseTimer(); // the server is not reading: time it
         }
     }
 
@@ -136,9 +140,18 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             }
         }
         Channel channel = pooled.channel();
-        channel.write(buf, channel.voidPromise());
         serverNeedsFlush = true;
-        serverSide.timer.arm(serverSide.responseTimeoutNanos);
+        channel.write(buf, channel.voidPromise());
+    }
+
+    /**
+     * The server is timed only while it owes us something: once the request is sent, or while it does not read
+     * the body. A slow client sending its body is the client's timer's business, not a 504.
+     */
+    private void armResponseTimer() {
+        if (serverSide != null && state != State.DRAINING) {
+            serverSide.timer.arm(serverSide.responseTimeoutNanos);
+        }
     }
 
     void flushServer() {
@@ -150,6 +163,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
 
     /** The server can take more request bytes: the client may be read again. */
     void serverWritable() {
+        if (state == State.FORWARDING && !requestSent()) {
+            serverSide.timer.disarm();
+        }
         client.gate.resume(client.channel, ReadGate.PEER_UNWRITABLE);
     }
 
@@ -198,9 +214,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             sendToServer(head);
         }
         if (requestSent()) {
+            armResponseTimer();
             flushServer();
         } else {
-            client.gate.resume(client.channel, ReadGate.AWAITING_SERVER);
+            client.gate.resume(client.channel, ReadGate.AWAITING_SERVER | ReadGate.PEER_UNWRITABLE);
             client.process();
             flushServer();
         }
@@ -212,10 +229,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         if (state != State.LEASING) {
             return;
         }
-        if (failure == LeaseFailure.CONNECT_FAILED) {
-            leaseNextServer();
-        } else {
+        if (failure == LeaseFailure.CLOSED) {
             failBeforeResponse(503);
+        } else {
+            // connect failed or hung, or the server is saturated: another server may do
+            leaseNextServer();
         }
     }
 
@@ -232,6 +250,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         }
         responseBytesSeen = true;
         dropReplay();
+        armResponseTimer();
         append(in);
         while (state != State.DONE && responsePending != null) {
             if (responseBody == null) {
@@ -246,7 +265,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         if (responsePending != null && !responsePending.isReadable()) {
             releaseResponsePending();
         }
-        if (state == State.RESPONDING && !client.channel.isWritable()) {
+        if (state == State.RESPONDING && !client.channel.isWritable() && client.channel.isActive()) {
             pauseServerForClient();
         }
     }
@@ -291,13 +310,19 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             responseBody = BodyFramer.untilClose();
         }
         serverKeepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
+        if (state == State.DRAINING && (responseBody.endsAtClose() || !serverKeepAlive)) {
+            // the connection will not be reusable anyway: draining would only hold it
+            releaseServer(CloseReason.CLIENT_ABORT, false);
+            finish();
+            return false;
+        }
         dechunk = !clientHttp11 && responseBody.isChunked();
         closeClient = !clientKeepAlive || responseBody.endsAtClose() || dechunk || !requestSent()
                 || client.isClosing();
         buf.readerIndex(end);
         if (state != State.DRAINING) {
             client.write(HeadWriter.response(client.channel.alloc(), p, buf, start, end, closeClient,
-                    !clientHttp11 && clientKeepAlive, dechunk));
+                    !clientHttp11 && clientKeepAlive, !clientHttp11));
             responseHeadSent = true;
             state = State.RESPONDING;
         }
@@ -363,9 +388,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
 
     /** The client can take more response bytes: read the server again. */
     void clientWritable() {
-        if (serverSide != null) {
-            client.timer.disarm();
-            serverSide.timer.arm(serverSide.responseTimeoutNanos);
+        if (serverSide != null && state == State.RESPONDING) {
+            if (requestSent()) {
+                client.timer.disarm();
+            }
+            armResponseTimer();
             serverSide.gate.resume(pooled.channel(), ReadGate.PEER_UNWRITABLE);
         }
     }
@@ -392,7 +419,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             responseComplete();
             return;
         }
-        if (!responseBytesSeen && replay != null && !retried) {
+        if (!responseBytesSeen && replay != null && !retried && state != State.DRAINING) {
             retryOnFreshConnection();
             return;
         }
@@ -425,6 +452,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         if (state == State.DONE) {
             return;
         }
+        if (pendingLease != null) {
+            pendingLease.cancel();
+            pendingLease = null;
+        }
         releaseServer(CloseReason.CLIENT_ABORT, false);
         fail(408);
     }
@@ -441,9 +472,12 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
                 break;
             case FORWARDING:
             case RESPONDING:
-                if (requestSent()) {
+                if (requestSent() && (responseBody == null || (!responseBody.endsAtClose() && serverKeepAlive))) {
                     state = State.DRAINING;
+                    dropReplay(); // nobody would read the answer of a retry
+                    retried = true;
                     serverSide.gate.clear(pooled.channel());
+                    // armed once: reads while draining do not push this deadline back
                     serverSide.timer.arm(Math.min(DRAIN_TIMEOUT_NANOS, serverSide.responseTimeoutNanos));
                 } else {
                     releaseServer(CloseReason.CLIENT_ABORT, false);
@@ -481,19 +515,22 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         client.exchangeFinished(this, !clientKeepAlive || !wholeRequestRead);
     }
 
+    /** Gives the server connection back. Fields are cleared first: releasing may run other code (a close). */
     private void releaseServer(CloseReason reason, boolean clean) {
-        if (pooled == null) {
+        PooledConnection connection = pooled;
+        ServerConnection side = serverSide;
+        if (connection == null) {
             return;
-        }
-        flushServer();
-        serverSide.unbind();
-        if (clean) {
-            pooled.release();
-        } else {
-            pooled.close(reason);
         }
         pooled = null;
         serverSide = null;
+        serverNeedsFlush = false;
+        side.unbind();
+        if (clean) {
+            connection.release();
+        } else {
+            connection.close(reason);
+        }
     }
 
     private void finish() {

@@ -53,8 +53,6 @@ final class HeadParser {
     boolean connectionNamesHeaders;
     boolean expectContinue;
     boolean upgrade;
-    int viaCount;
-    int forwardedForCount;
 
     /** Number of header fields parsed. */
     int headerCount() {
@@ -153,8 +151,6 @@ final class HeadParser {
         connectionNamesHeaders = false;
         expectContinue = false;
         upgrade = false;
-        viaCount = 0;
-        forwardedForCount = 0;
     }
 
     private int parseRequestLine(ByteBuf buf, int start, int lf) {
@@ -265,7 +261,7 @@ final class HeadParser {
         }
         for (int i = start + 12; i < eol; i++) {
             byte b = buf.getByte(i);
-            if ((b < ' ' && b != '\t') || b == 0x7f) {
+            if ((b >= 0 && b < ' ' && b != '\t') || b == 0x7f) {
                 return 502;
             }
         }
@@ -276,7 +272,10 @@ final class HeadParser {
     }
 
     private int parseFields(ByteBuf buf, int i, int end, int maxHeaders, int tooMany) {
-        // end - 2 is the blank line's CR: fields occupy [i, end - 2)
+        // the blank line is [end - 2, end): fields occupy [i, end - 2)
+        if (buf.getByte(end - 2) != '\r') {
+            return 400;
+        }
         int fieldsEnd = end - 2;
         while (i < fieldsEnd) {
             int lf = buf.indexOf(i, end, (byte) '\n');
@@ -350,12 +349,6 @@ final class HeadParser {
                 return OK;
             case UPGRADE:
                 upgrade = true;
-                return OK;
-            case VIA:
-                viaCount++;
-                return OK;
-            case X_FORWARDED_FOR:
-                forwardedForCount++;
                 return OK;
             default:
                 return OK;
@@ -435,14 +428,17 @@ final class HeadParser {
 
     /**
      * Whether header {@code h} must not be forwarded: hop-by-hop by name or named in a Connection field.
-     * Transfer-Encoding is not included: the caller decides, as it depends on how the body is relayed.
+     * The framing fields and Host are never dropped because Connection names them: the peer would frame or route
+     * the message differently from Sluice (a request smuggling vector). Transfer-Encoding is the caller's call,
+     * as it depends on how the body is relayed.
      */
     boolean isHopByHop(ByteBuf buf, int h) {
         HeaderName name = names[h];
         if (name.hopByHop()) {
             return true;
         }
-        if (!connectionNamesHeaders || name == HeaderName.TRANSFER_ENCODING) {
+        if (!connectionNamesHeaders || name == HeaderName.TRANSFER_ENCODING || name == HeaderName.CONTENT_LENGTH
+                || name == HeaderName.HOST) {
             return false;
         }
         int ns = nameStart(h);

@@ -71,8 +71,7 @@ final class HeadWriter {
             field(out, HOST, src, p.authorityStart, p.authorityEnd);
         }
         out.writeBytes(XFF);
-        joinValues(out, p, src, HeaderName.X_FORWARDED_FOR);
-        if (p.forwardedForCount > 0) {
+        if (joinValues(out, p, src, HeaderName.X_FORWARDED_FOR)) {
             out.writeBytes(COMMA);
         }
         out.writeBytes(clientAddress);
@@ -84,8 +83,7 @@ final class HeadWriter {
             field(out, XFH, src, p.hostStart, p.hostEnd);
         }
         out.writeBytes(VIA);
-        joinValues(out, p, src, HeaderName.VIA);
-        if (p.viaCount > 0) {
+        if (joinValues(out, p, src, HeaderName.VIA)) {
             out.writeBytes(COMMA);
         }
         out.writeBytes(p.http11 ? VIA_11 : VIA_10);
@@ -107,10 +105,11 @@ final class HeadWriter {
      *
      * @param close     Sluice closes the client connection after this response
      * @param keepAlive10 the client is HTTP/1.0 and asked for keep-alive (so it must be told it got it)
-     * @param dechunk   the body is relayed de-chunked (HTTP/1.0 client), so Transfer-Encoding goes
+     * @param http10    the client is HTTP/1.0, which knows no transfer coding: Transfer-Encoding goes (a
+     *                  chunked body is relayed de-chunked)
      */
     static ByteBuf response(ByteBufAllocator alloc, HeadParser p, ByteBuf src, int headStart, int headEnd,
-                            boolean close, boolean keepAlive10, boolean dechunk) {
+                            boolean close, boolean keepAlive10, boolean http10) {
         ByteBuf out = alloc.directBuffer(headEnd - headStart + 64);
         out.writeBytes(STATUS_PREFIX);
         out.writeBytes(src, p.statusTextStart, p.statusTextEnd - p.statusTextStart);
@@ -118,14 +117,13 @@ final class HeadWriter {
         int n = p.headerCount();
         for (int h = 0; h < n; h++) {
             HeaderName name = p.name(h);
-            if (name == HeaderName.VIA || (dechunk && name == HeaderName.TRANSFER_ENCODING) || p.isHopByHop(src, h)) {
+            if (name == HeaderName.VIA || (http10 && name == HeaderName.TRANSFER_ENCODING) || p.isHopByHop(src, h)) {
                 continue;
             }
             out.writeBytes(src, p.nameStart(h), p.lineEnd(h) - p.nameStart(h));
         }
         out.writeBytes(VIA);
-        joinValues(out, p, src, HeaderName.VIA);
-        if (p.viaCount > 0) {
+        if (joinValues(out, p, src, HeaderName.VIA)) {
             out.writeBytes(COMMA);
         }
         out.writeBytes(VIA_11);
@@ -146,7 +144,8 @@ final class HeadWriter {
         out.writeBytes(CRLF);
     }
 
-    private static void joinValues(ByteBuf out, HeadParser p, ByteBuf src, HeaderName name) {
+    /** Writes the non-empty values of every {@code name} field, comma-separated; returns whether it wrote any. */
+    private static boolean joinValues(ByteBuf out, HeadParser p, ByteBuf src, HeaderName name) {
         boolean first = true;
         int n = p.headerCount();
         for (int h = 0; h < n; h++) {
@@ -159,5 +158,6 @@ final class HeadWriter {
             first = false;
             out.writeBytes(src, p.valueStart(h), p.valueEnd(h) - p.valueStart(h));
         }
+        return !first;
     }
 }

@@ -13,6 +13,8 @@ final class ReadGate {
     static final int AWAITING_SERVER = 2;
     /** Pipelined bytes are held until the current exchange finishes. */
     static final int PIPELINE_FULL = 4;
+    /** This channel's own output is above its high watermark: answering more requests would queue without bound. */
+    static final int OWN_OUTPUT_FULL = 8;
 
     private int reasons;
 
@@ -31,6 +33,10 @@ final class ReadGate {
         if (reasons == 0) {
             channel.config().setAutoRead(true);
         }
+    }
+
+    boolean paused() {
+        return reasons != 0;
     }
 
     /** Drops every reason (a server connection going back to the pool must be read, to notice it closing). */

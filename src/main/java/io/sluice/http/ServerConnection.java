@@ -26,7 +26,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     void bind(Exchange exchange) {
         this.exchange = exchange;
-        timer.arm(responseTimeoutNanos);
     }
 
     /** Detaches the finished exchange; reading resumes so that the idle connection notices a close. */
@@ -45,7 +44,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             pooled.close(CloseReason.UNEXPECTED_DATA);
             return;
         }
-        timer.arm(responseTimeoutNanos);
         e.serverBytes(in);
     }
 

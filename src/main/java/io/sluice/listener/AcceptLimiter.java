@@ -1,17 +1,22 @@
 package io.sluice.listener;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Enforces a listener's {@code max_connections} by pausing accept (the listening socket stops being read, so
- * further clients wait in the kernel's backlog) and resuming it when a connection closes.
+ * Enforces a listener's {@code max_connections}. It sits in the listening channel's pipeline, so it sees every
+ * accepted connection on the acceptor's own loop and decides there: at the limit, accepting pauses (clients wait
+ * in the kernel's backlog) and a connection accepted in the same batch beyond the limit is closed at once; a close
+ * on any loop asks the acceptor's loop to re-decide from the current count, which always converges.
  */
-public final class AcceptLimiter {
+@ChannelHandler.Sharable
+public final class AcceptLimiter extends ChannelInboundHandlerAdapter {
     private final int max;
     private final ListenerStats stats;
-    private final AtomicBoolean paused = new AtomicBoolean();
     private volatile Channel acceptor;
 
     public AcceptLimiter(int max, ListenerStats stats) {
@@ -19,29 +24,42 @@ public final class AcceptLimiter {
         this.stats = stats;
     }
 
-    public void bind(Channel acceptor) {
-        this.acceptor = acceptor;
-    }
-
     public ListenerStats stats() {
         return stats;
     }
 
-    /** A client connection was accepted (any thread). */
-    public void accepted() {
-        if (stats.opened() >= max && paused.compareAndSet(false, true)) {
-            acceptor.config().setAutoRead(false);
-            // a close may have slipped in between the count and the pause
-            if (stats.connections() < max && paused.compareAndSet(true, false)) {
-                acceptor.config().setAutoRead(true);
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        acceptor = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Channel child = (Channel) msg;
+        if (stats.connections() >= max) {
+            stats.refused();
+            child.unsafe().closeForcibly();
+            return;
+        }
+        if (stats.opened() >= max) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        ctx.fireChannelRead(child);
+    }
+
+    /** A client connection accepted through this limiter closed (any thread). */
+    public void closed() {
+        if (stats.closed() == max - 1) {
+            Channel channel = acceptor;
+            try {
+                channel.eventLoop().execute(this::update);
+            } catch (RejectedExecutionException e) {
+                // the loop is stopping: nothing to accept any more
             }
         }
     }
 
-    /** A client connection closed (any thread). */
-    public void closed() {
-        if (stats.closed() < max && paused.compareAndSet(true, false)) {
-            acceptor.config().setAutoRead(true);
-        }
+    private void update() {
+        acceptor.config().setAutoRead(stats.connections() < max);
     }
 }

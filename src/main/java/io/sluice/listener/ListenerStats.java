@@ -8,6 +8,7 @@ public final class ListenerStats {
     private final AtomicInteger open = new AtomicInteger();
     private final LongAdder accepted = new LongAdder();
     private final LongAdder requests = new LongAdder();
+    private final LongAdder refused = new LongAdder();
 
     /** Counts an accepted connection and returns how many are open now. */
     public int opened() {
@@ -18,6 +19,15 @@ public final class ListenerStats {
     /** Counts a closed connection and returns how many are open now. */
     public int closed() {
         return open.decrementAndGet();
+    }
+
+    /** Counts a connection closed at accept because the listener was at {@code max_connections}. */
+    public void refused() {
+        refused.increment();
+    }
+
+    public long refusedCount() {
+        return refused.sum();
     }
 
     public void countRequest() {

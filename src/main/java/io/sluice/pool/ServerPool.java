@@ -10,6 +10,7 @@ import io.sluice.config.PoolConfig;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,7 +50,7 @@ public final class ServerPool {
         this.prewarm = config.prewarm();
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
         this.waitTimeoutNanos = waitTimeout.toNanos();
-        server.addIdleShedder(() -> loop.execute(this::shedOldestIdle));
+        server.addIdleShedder(() -> onLoop(this::shedOldestIdle));
     }
 
     public Server server() {
@@ -181,9 +182,23 @@ public final class ServerPool {
         callback.leased(connection);
     }
 
+    /**
+     * Hands a connection to a waiting lease on a later task: the caller may be in the middle of finishing another
+     * exchange (a release), which must not run the next exchange's code inside its own.
+     */
     private void give(PendingLease lease, PooledConnection connection) {
         finish(lease);
-        handOut(connection, lease.callback);
+        connection.state = PooledConnection.State.LEASED;
+        connection.uses++;
+        server.addActive(1);
+        loop.execute(() -> {
+            if (connection.state == PooledConnection.State.CLOSED) {
+                // closed by its server during the hand-over: as good as a failed connect
+                lease.callback.leaseFailed(LeaseFailure.CONNECT_FAILED, null);
+            } else {
+                lease.callback.leased(connection);
+            }
+        });
     }
 
     private void finish(PendingLease lease) {
@@ -212,10 +227,9 @@ public final class ServerPool {
     /** Opens a connection for {@code lease} if a slot is free; else the lease waits for a release or a slot. */
     private boolean connectFor(PendingLease lease) {
         if (!server.tryAcquireSlot()) {
-            if (open == 0 && !awaitingSlot) {
-                // nothing on this loop will ever free a slot: ask the other loops for one
+            if (!awaitingSlot) {
                 awaitingSlot = true;
-                server.awaitSlot(() -> loop.execute(this::slotReturned));
+                server.awaitSlot(() -> onLoop(this::slotReturned), open == 0);
             }
             return false;
         }
@@ -251,6 +265,7 @@ public final class ServerPool {
                 finish(owner);
                 owner.callback.leaseFailed(LeaseFailure.CONNECT_FAILED, cause);
             }
+            serveWaiting();
             return;
         }
         connection.state = PooledConnection.State.IDLE;
@@ -315,8 +330,18 @@ public final class ServerPool {
 
     private void shedOldestIdle() {
         PooledConnection oldest = idle.peekLast();
-        if (oldest != null) {
+        // every loop is asked; the first to shed satisfies the starved loop, the others then keep theirs
+        if (oldest != null && server.rebalanceWanted()) {
             close(oldest, CloseReason.REBALANCE);
+        }
+    }
+
+    /** Runs {@code task} on this pool's loop; from other loops, so it must tolerate the loop having stopped. */
+    private void onLoop(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            // the loop is shutting down: nothing is left to serve
         }
     }
 
