@@ -1,0 +1,70 @@
+package io.sluice.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The per-request work on a request head: find its end, parse it, and write the head forwarded to the server
+ * (the allocation of that head buffer included, released at once as the write would).
+ */
+@State(Scope.Thread)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class RequestHeadBenchmark {
+    private static final String WRK = "GET /1k HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n";
+    private static final String BROWSER = "GET /api/v1/items?page=2&sort=name HTTP/1.1\r\n"
+            + "Host: shop.example.com\r\n"
+            + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n"
+            + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n"
+            + "Accept-Language: en-US,en;q=0.9\r\n"
+            + "Accept-Encoding: gzip, deflate, br\r\n"
+            + "Connection: keep-alive\r\n"
+            + "Cookie: session=0123456789abcdef0123456789abcdef; theme=dark; consent=yes\r\n"
+            + "Referer: https://shop.example.com/api/v1/items?page=1\r\n"
+            + "Upgrade-Insecure-Requests: 1\r\n"
+            + "X-Forwarded-For: 203.0.113.7\r\n"
+            + "\r\n";
+    private static final byte[] CLIENT = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+
+    @Param({"wrk", "browser"})
+    public String head;
+
+    private ByteBuf request;
+    private final HeadParser parser = new HeadParser();
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        request = Unpooled.directBuffer().writeBytes(("wrk".equals(head) ? WRK : BROWSER).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        request.release();
+    }
+
+    @Benchmark
+    public int parseAndRewrite() {
+        int end = HeadScanner.findEnd(request, request.readerIndex());
+        int status = parser.parseRequest(request, request.readerIndex(), end, 8192, 100);
+        ByteBuf out = HeadWriter.request(alloc, parser, request, request.readerIndex(), end, CLIENT);
+        HeadWriter.finishRequest(out, null);
+        int size = out.readableBytes() + status;
+        out.release();
+        return size;
+    }
+}
