@@ -76,7 +76,14 @@ public final class Sluice implements AutoCloseable {
         ListenerStats stats = new ListenerStats();
         AcceptLimiter limiter = new AcceptLimiter(l.maxConnections(), stats);
         HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter);
-        Channel channel = new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap();
+        if (l.socket().sendBuffer() > 0) {
+            bootstrap.childOption(ChannelOption.SO_SNDBUF, l.socket().sendBuffer());
+        }
+        if (l.socket().receiveBuffer() > 0) {
+            bootstrap.childOption(ChannelOption.SO_RCVBUF, l.socket().receiveBuffer());
+        }
+        Channel channel = bootstrap
                 .group(group)
                 .channel(transports.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)

@@ -69,7 +69,7 @@ final class ConfigReader {
             return null;
         }
         checkKeys(m, path, "name", "address", "protocol", "max_connections", "routes", "cluster", "timeouts",
-                "limits");
+                "limits", "socket");
         String name = name(m, path, "listener", listenerNameLines);
         HostPort address = bindAddress(m, path);
         Protocol protocol = choice(m, path, "protocol", Protocol.HTTP, Protocol.class);
@@ -95,7 +95,18 @@ final class ConfigReader {
             cluster = clusterReference(m, path, "cluster");
         }
         return new ListenerConfig(name, address, protocol, maxConnections, routes, cluster,
-                listenerTimeouts(m, path), listenerLimits(m, path));
+                listenerTimeouts(m, path), listenerLimits(m, path), socketOptions(m, path));
+    }
+
+    private SocketOptions socketOptions(Mapping listener, String listenerPath) {
+        String path = Node.child(listenerPath, "socket");
+        Mapping m = mapping(listener, listenerPath, "socket");
+        if (m == null) {
+            return SocketOptions.DEFAULTS;
+        }
+        checkKeys(m, path, "send_buffer", "receive_buffer");
+        return new SocketOptions(size(m, path, "send_buffer", 0, 1024, 64 * MIB),
+                size(m, path, "receive_buffer", 0, 1024, 64 * MIB));
     }
 
     private ListenerTimeouts listenerTimeouts(Mapping listener, String listenerPath) {

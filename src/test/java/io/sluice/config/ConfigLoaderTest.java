@@ -123,11 +123,36 @@ class ConfigLoaderTest {
         assertThat(listener.maxConnections()).isEqualTo(10_000);
         assertThat(listener.timeouts()).isEqualTo(ListenerTimeouts.DEFAULTS);
         assertThat(listener.limits()).isEqualTo(ListenerLimits.DEFAULTS);
+        assertThat(listener.socket()).isEqualTo(SocketOptions.DEFAULTS);
         assertThat(listener.routes()).containsExactly(new RouteConfig(new RouteMatch(null, null), "web"));
         ClusterConfig cluster = config.clusters().get(0);
         assertThat(cluster.balance()).isEqualTo(Balance.ROUND_ROBIN);
         assertThat(cluster.pool()).isEqualTo(PoolConfig.DEFAULTS);
         assertThat(cluster.timeouts()).isEqualTo(ClusterTimeouts.DEFAULTS);
+    }
+
+    @Test
+    void socketBuffersAreReadAndBounded() {
+        SluiceConfig config = ConfigLoader.parse("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    routes: [ { cluster: web } ]
+                    socket: { send_buffer: 64KiB }
+                clusters:
+                  - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
+                """, "sluice.yaml");
+        assertThat(config.listeners().get(0).socket()).isEqualTo(new SocketOptions(64 * 1024, 0));
+        assertOnlyProblemStartsWith("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    routes: [ { cluster: web } ]
+                    socket:
+                      send_buffer: 12
+                clusters:
+                  - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
+                """, 6, "listeners[0].socket.send_buffer", "out of range");
     }
 
     @Test
