@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Generate content files and every proxy/backend configuration under $RUN (default /tmp/sluice-bench). Idempotent.
+# Variants (one config file per proxy and variant):
+#   default    kernel defaults everywhere (tcp_wmem autotuning on the proxies' client sockets)
+#   sndbuf64k  the proxies' client-side SO_SNDBUF pinned to 64 KiB (no autotuning on that side), so a 1 MiB
+#              response cannot vanish into the kernel: HAProxy tune.sndbuf.client, nginx listen sndbuf=, Sluice
+#              listeners[].socket.send_buffer once `bin/sluice check` accepts it (else no Sluice variant).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+set -e
+W=$RUN/www
+[ "$(stat -c %s "$W/1k" 2>/dev/null)" = 1024 ]      || head -c 1024    /dev/urandom > "$W/1k"
+[ "$(stat -c %s "$W/100k" 2>/dev/null)" = 102400 ]  || head -c 102400  /dev/urandom > "$W/100k"
+[ "$(stat -c %s "$W/1m" 2>/dev/null)" = 1048576 ]   || head -c 1048576 /dev/urandom > "$W/1m"
+read -r B1 B2 <<< "$BACKEND_PORTS"
+
+# ------------------------------------------------------------------ backends: nginx, 1 worker each, on CPU0
+for port in $BACKEND_PORTS; do
+  mkdir -p "$RUN/tmp/backend$port"
+  cat > "$RUN/conf/backend$port.conf" <<C
+# backend origin $port: 1 worker, static files, sendfile, very long keep-alive (as the anchors)
+worker_processes 1;
+pid $RUN/pids/backend$port.pid;
+error_log $RUN/logs/backend$port.err warn;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  default_type application/octet-stream;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 100000000;
+  keepalive_timeout 600s;
+  client_body_temp_path $RUN/tmp/backend$port/body;
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    root $W;
+    location / { }
+    location = /stub { stub_status; }
+  }
+}
+C
+done
+
+for variant in default sndbuf64k; do
+  if [ $variant = sndbuf64k ]; then NGX_SNDBUF=" sndbuf=65536"; HAP_SNDBUF="  tune.sndbuf.client 65536"
+  else NGX_SNDBUF=""; HAP_SNDBUF="  # tune.sndbuf.client: kernel default (autotuning)"; fi
+
+  # ---------------------------------------------------------------- nginx reverse proxy, 1 worker, on CPU1
+  mkdir -p "$RUN/tmp/nginx-proxy"
+  cat > "$RUN/conf/nginx-proxy-$variant.conf" <<C
+# nginx reverse proxy ($variant), as the anchors' nginx-proxy.conf
+worker_processes 1;
+pid $RUN/pids/nginx.pid;
+error_log $RUN/logs/nginx-proxy.err warn;
+events { worker_connections 19000; }   # fd hard limit on this machine is 20000
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_timeout 600s;          # long, so the idle-connection scenario is not cut short
+  keepalive_requests 100000000;    # the default 1000 would make wrk reconnect; HAProxy and Sluice have no such limit
+  client_body_temp_path $RUN/tmp/nginx-proxy/body;
+  proxy_temp_path $RUN/tmp/nginx-proxy/proxy;
+  upstream be {
+    server 127.0.0.1:$B1;
+    server 127.0.0.1:$B2;          # round robin (default)
+    keepalive 64;
+    keepalive_requests 100000000;
+    keepalive_timeout 600s;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT backlog=4096$NGX_SNDBUF;
+    location / {
+      proxy_pass http://be;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      # proxy_buffering on (default): 8 x 4k/8k memory buffers, then a temp file
+    }
+  }
+}
+C
+
+  # ---------------------------------------------------------------- HAProxy, 1 thread, on CPU1
+  cat > "$RUN/conf/haproxy-$variant.cfg" <<C
+# HAProxy ($variant), as the anchors' haproxy.cfg (http-reuse always frontend only)
+global
+  nbthread 1
+  maxconn 12000
+  no strict-limits     # fd hard limit on this machine is 20000; HAProxy would want 2*maxconn
+$HAP_SNDBUF
+  # no logging (nginx access_log is off too; Sluice has no access log)
+
+defaults
+  mode http
+  option http-keep-alive
+  timeout connect 5s
+  timeout client 600s
+  timeout server 600s
+  timeout http-request 30s
+  timeout http-keep-alive 600s     # long, so the idle-connection scenario is not cut short
+  maxconn 12000
+
+frontend fe_http
+  bind 127.0.0.1:$HAPROXY_PORT backlog 4096
+  default_backend be_http
+
+backend be_http
+  balance roundrobin
+  http-reuse always
+  server s1 127.0.0.1:$B1
+  server s2 127.0.0.1:$B2
+C
+done
+
+# ------------------------------------------------------------------ Sluice, workers: 1, on CPU1
+sluice_conf() { # sluice_conf EXTRA_LISTENER_LINES
+  cat <<C
+# Sluice, equivalent to the HAProxy/nginx configs: one event loop, round robin over both backends,
+# long client keep-alive and pool idle timeouts (the idle scenario holds connections), generous limits.
+workers: 1
+listeners:
+  - name: bench
+    address: 127.0.0.1:$SLUICE_PORT
+    protocol: http
+    max_connections: 15000
+    routes:
+      - match: { path_prefix: / }
+        cluster: be
+    timeouts: { request_header: 10s, body_idle: 30s, keepalive_idle: 10m }
+$1
+clusters:
+  - name: be
+    balance: round_robin
+    servers:
+      - { address: 127.0.0.1:$B1, max_connections: 1000 }
+      - { address: 127.0.0.1:$B2, max_connections: 1000 }
+    pool: { max_idle: 64, idle_timeout: 10m, prewarm: 0 }
+    timeouts: { connect: 5s, response: 30s }
+admin:
+  address: 127.0.0.1:$SLUICE_ADMIN_PORT
+C
+}
+sluice_conf "" > "$RUN/conf/sluice-default.yaml"
+sluice_conf "    socket: { send_buffer: 64KiB }" > "$RUN/conf/sluice-sndbuf64k.yaml"
+
+# ------------------------------------------------------------------ validate
+"$NGINX" -t -q -p "$RUN/tmp/backend$B1" -c "$RUN/conf/backend$B1.conf" -e "$RUN/logs/test.err"
+for variant in default sndbuf64k; do
+  "$NGINX" -t -q -p "$RUN/tmp/nginx-proxy" -c "$RUN/conf/nginx-proxy-$variant.conf" -e "$RUN/logs/test.err"
+  "$HAPROXY" -c -q -f "$RUN/conf/haproxy-$variant.cfg" 2>&1 | grep -v "FD limit\|maxconn" >&2 || true
+done
+"$REPO_DIR/bin/sluice" check -c "$RUN/conf/sluice-default.yaml" > "$RUN/logs/sluice-check.log" 2>&1 \
+  || { cat "$RUN/logs/sluice-check.log" >&2; die "sluice check rejected $RUN/conf/sluice-default.yaml"; }
+# Does this Sluice build know listeners[].socket.send_buffer yet? (the lead adds it)
+if "$REPO_DIR/bin/sluice" check -c "$RUN/conf/sluice-sndbuf64k.yaml" > "$RUN/logs/sluice-check-sndbuf.log" 2>&1; then
+  echo yes > "$RUN/conf/sluice-sndbuf.supported"
+else
+  echo no > "$RUN/conf/sluice-sndbuf.supported"; rm -f "$RUN/conf/sluice-sndbuf64k.yaml"
+fi
+log "configs in $RUN/conf (sluice socket.send_buffer supported: $(cat "$RUN/conf/sluice-sndbuf.supported"))"

@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""summarize.py RESULTS_DIR -> Markdown on stdout: header (date, machine, versions, JVM flags), the headline table
+(median [min–max] over rounds per proxy, each anchor's ratio to Sluice), one detail table per scenario, the exact
+commands. Reads RESULTS_DIR/env.json, commands.txt and whatever scenario files exist (<scenario>.tsv / .jsonl);
+a new scenario adds a file and a section function here (see SECTIONS)."""
+import csv, json, os, statistics, sys
+
+d = sys.argv[1]
+if not os.path.isdir(d):
+    sys.exit(f"summarize.py: no such results directory: {d}")
+PROXIES = ["sluice", "haproxy", "nginx"]
+NAMES = {"sluice": "Sluice", "haproxy": "HAProxy", "nginx": "nginx"}
+ANCHOR = {  # anchors' RESULTS.md (2026-11-21, same machine), for the sanity column
+    ("wrk_1k", "cpu1_us_per_req"): {"haproxy": 26.0, "nginx": 28.2},
+    ("wrk_100k", "cpu1_us_per_req"): {"haproxy": 90.6, "nginx": 157.0},
+    ("idle", "rss_bytes_per_conn"): {"haproxy": 1214, "nginx": 563},
+}
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+def vals(rows, key):
+    return [x for x in (num(r.get(key)) for r in rows) if x is not None]
+
+def fmt1(x, nd):
+    return f"{x:,.{nd}f}"
+
+def fmt(v, nd=0):
+    v = [x for x in v if x is not None]
+    if not v:
+        return "n/a"
+    if len(v) == 1:
+        return fmt1(v[0], nd)
+    return f"{fmt1(statistics.median(v), nd)} [{fmt1(min(v), nd)}–{fmt1(max(v), nd)}]"
+
+def med(v):
+    v = [x for x in v if x is not None]
+    return statistics.median(v) if v else None
+
+def ratio_cell(a_vals, s_vals, floor):
+    """anchor ÷ Sluice: the ratio of the medians, then in brackets the per-round ratios (each anchor run against the
+    Sluice run of the same round, minutes apart at most) as median [min–max] when rounds pair up."""
+    a, s = med(a_vals), med(s_vals)
+    if a is None or s is None:
+        return "n/a"
+    if abs(s) < floor:
+        return "n/a (Sluice ≈ 0)"
+    cell = f"{a / s:.2f}"
+    pairs = [x / y for x, y in zip(a_vals, s_vals) if x is not None and y is not None and abs(y) >= floor]
+    if len(a_vals) == len(s_vals) and len(pairs) == len(a_vals) and len(pairs) > 1:
+        cell += f" (per round {statistics.median(pairs):.2f} [{min(pairs):.2f}–{max(pairs):.2f}])"
+    return cell
+
+def tsv(name):
+    p = os.path.join(d, name)
+    return list(csv.DictReader(open(p), delimiter="\t")) if os.path.exists(p) else []
+
+def jsonl(name):
+    p = os.path.join(d, name)
+    if not os.path.exists(p):
+        return []
+    out = []
+    for line in open(p):
+        line = line.strip()
+        if line:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+def by_proxy(rows):
+    g = {}
+    for r in rows:
+        g.setdefault(r["proxy"], []).append(r)
+    return g
+
+headline = []   # rows: (scenario, metric, {proxy: [values]}, nd, note)
+details = []
+
+def add(scen, metric, per_proxy, nd=0, agg="median", floor=1e-9):
+    """agg: median (with ratios) | noise / plain (no ratios) | sum (one number per proxy). floor: a Sluice value
+    below it makes the ratio meaningless (counts that are ~0)."""
+    headline.append((scen, metric, per_proxy, nd, agg, floor))
+
+# ------------------------------------------------------------------------------------------- sections
+def keepalive(scen, size):
+    rows = tsv(f"{scen}.tsv")
+    if not rows:
+        return
+    g = by_proxy(rows)
+    t = f"keep-alive {size}"
+    add(t, "**proxy CPU µs/req** (CPU1 busy ÷ requests)", {p: vals(g.get(p, []), "cpu1_us_per_req") for p in PROXIES}, 1)
+    add(t, "proxy process µs/req (utime+stime ÷ requests)", {p: vals(g.get(p, []), "proc_us_per_req") for p in PROXIES}, 1)
+    add(t, "req/s", {p: vals(g.get(p, []), "req_s") for p in PROXIES}, 0)
+    add(t, "p50 ms", {p: vals(g.get(p, []), "p50_ms") for p in PROXIES}, 2)
+    add(t, "p99 ms", {p: vals(g.get(p, []), "p99_ms") for p in PROXIES}, 2)
+    add(t, "noise: other processes' CPU s seen during the run", {p: vals(g.get(p, []), "foreign_cpu_s") for p in PROXIES}, 2, "noise")
+    add(t, "noise: CPU1 busy not by the proxy, %", {p: vals(g.get(p, []), "cpu1_not_proxy_pct") for p in PROXIES}, 0, "noise")
+    add(t, "socket errors + non-2xx (sum over rounds)",
+        {p: [sum(vals(g.get(p, []), "socket_errors")) + sum(vals(g.get(p, []), "non2xx"))] for p in PROXIES if p in g}, 0, "sum")
+    out = [f"### {t}: `wrk -t1 -c50 --latency` (per round)\n",
+           "| proxy | round | requests | req/s | p50 ms | p99 ms | socket errors | non-2xx | CPU1 µs/req | process µs/req | CPU1 busy % | CPU0 busy % | CPU1 steal % | CPU1 not proxy % | foreign CPU s (top) | redos |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for p in PROXIES:
+        for r in g.get(p, []):
+            out.append(f"| {NAMES[p]} | {r['round']} | {r['requests']} | {r['req_s']} | {r['p50_ms']} | {r['p99_ms']} | "
+                       f"{r['socket_errors']} | {r['non2xx']} | {r['cpu1_us_per_req']} | {r['proc_us_per_req']} | "
+                       f"{r['cpu1_busy_pct']} | {r['cpu0_busy_pct']} | {r['cpu1_steal_pct']} | {r.get('cpu1_not_proxy_pct')} | "
+                       f"{r.get('foreign_cpu_s')} ({r.get('foreign_top') or '–'}) | {r.get('redos', '')} |")
+    details.append("\n".join(out) + "\n")
+
+def ab_close():
+    rows = tsv("ab_close.tsv")
+    if not rows:
+        return
+    g = by_proxy(rows)
+    t = "new connection per request 1 KiB"
+    add(t, "req/s", {p: vals(g.get(p, []), "req_s") for p in PROXIES}, 0)
+    add(t, "backend connections accepted per 20,000 requests", {p: vals(g.get(p, []), "accepts_per_20k") for p in PROXIES}, 0, "median", 1)
+    add(t, "proxy CPU µs/req (CPU1)", {p: vals(g.get(p, []), "cpu1_us_per_req") for p in PROXIES}, 1)
+    add(t, "noise: other processes' CPU s seen during the run", {p: vals(g.get(p, []), "foreign_cpu_s") for p in PROXIES}, 2, "noise")
+    add(t, "noise: CPU1 busy not by the proxy, %", {p: vals(g.get(p, []), "cpu1_not_proxy_pct") for p in PROXIES}, 0, "noise")
+    add(t, "failed + non-2xx (sum over rounds)",
+        {p: [sum(vals(g.get(p, []), "failed")) + sum(vals(g.get(p, []), "non2xx"))] for p in PROXIES if p in g}, 0, "sum")
+    out = ["### new connection per request: `ab -n 20000 -c 50` on /1k (per round)\n",
+           "| proxy | round | complete | req/s | failed | non-2xx | backend accepts | per 20k | CPU1 µs/req | process µs/req | CPU1 busy % | CPU0 busy % | CPU1 not proxy % | foreign CPU s (top) | redos |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for p in PROXIES:
+        for r in g.get(p, []):
+            out.append(f"| {NAMES[p]} | {r['round']} | {r['complete']} | {r['req_s']} | {r['failed']} | {r['non2xx']} | "
+                       f"{r['backend_accepts']} | {r['accepts_per_20k']} | {r['cpu1_us_per_req']} | {r['proc_us_per_req']} | "
+                       f"{r['cpu1_busy_pct']} | {r['cpu0_busy_pct']} | {r.get('cpu1_not_proxy_pct', '')} | {r.get('foreign_cpu_s')} ({r.get('foreign_top') or '–'}) | {r.get('redos', '')} |")
+    details.append("\n".join(out) + "\n")
+
+def idle():
+    rows = jsonl("idle.jsonl")
+    if not rows:
+        return
+    g = by_proxy(rows)
+    R = lambda p, k: [num(r["result"].get(k)) for r in g.get(p, [])]
+    n = max((r["result"].get("n_requested", 0) for r in rows), default=0)
+    t = f"{n:,} idle keep-alive connections"
+    heap = [num(r.get("live_heap_bytes_per_conn")) for r in g.get("sluice", [])]
+    add(t, "**bytes per idle connection**: HAProxy/nginx RSS Δ; Sluice live-heap Δ (its non-heap RSS Δ is the next row)",
+        {"sluice": heap, "haproxy": R("haproxy", "rss_bytes_per_conn"), "nginx": R("nginx", "rss_bytes_per_conn")}, 0)
+    add(t, "RSS Δ bytes/conn (VmRSS after − before; nginx master+worker; Sluice: heap pre-touched, so non-heap only)",
+        {p: R(p, "rss_bytes_per_conn") for p in PROXIES}, 0, "plain")
+    add(t, "Sluice live-heap Δ bytes/conn (jcmd GC.class_histogram totals after − before; each forces a full GC)",
+        {"sluice": heap}, 0, "plain")
+    out = ["### idle keep-alive connections: one `GET /1k` each, then held (fresh proxy per round)\n",
+           "| proxy | round | open | closed by proxy | errors | open s | RSS before KiB | RSS after KiB | RSS Δ B/conn | live heap before B | live heap after B | live heap Δ B/conn | kernel slab B/conn (both ends) |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for p in PROXIES:
+        for r in g.get(p, []):
+            x = r["result"]
+            out.append(f"| {NAMES[p]} | {r['round']} | {x.get('n_open')} | {x.get('closed_by_proxy')} | {x.get('errors')} | "
+                       f"{x.get('open_seconds')} | {x.get('rss_before_kib')} | {x.get('rss_after_kib')} | {x.get('rss_bytes_per_conn')} | "
+                       f"{r.get('live_heap_before_bytes', '–')} | {r.get('live_heap_after_bytes', '–')} | "
+                       f"{r.get('live_heap_bytes_per_conn', '–')} | {x.get('slab_bytes_per_conn_both_ends')} |")
+    hd = os.path.join(d, "raw", "idle", "sluice_1.histo-diff.md")
+    if os.path.exists(hd):
+        out.append("\nSluice, round 1: live-heap growth per idle connection by class (`raw/idle/sluice_1.histo-diff.md`):\n")
+        out.append(open(hd).read().rstrip())
+    details.append("\n".join(out) + "\n")
+
+def slow():
+    rows = jsonl("slow.jsonl")
+    if not rows:
+        return
+    variants = {}
+    for r in rows:
+        variants.setdefault((r["proxy"], r["variant"]), []).append(r)
+    vlabel = {"default": "kernel default sndbuf", "sndbuf64k": "client sndbuf 64 KiB"}
+    for metric, key, nd in (("backend connection·s held", "held_conn_s", 0), ("max backend connections held", "held_conns_max", 0),
+                            ("clients complete", "complete", 0), ("client done, max s", "client_done_max_s", 1)):
+        per = {}
+        labels = {}
+        for p in PROXIES:
+            # headline: the sndbuf64k variant where it exists, else default
+            vs = [v for (q, v) in variants if q == p]
+            v = "sndbuf64k" if "sndbuf64k" in vs else (vs[0] if vs else None)
+            if v:
+                per[p] = [num(r["result"].get(key)) for r in variants[(p, v)]]
+                labels[p] = vlabel.get(v, v)
+        add("slow clients 200 × 1 MiB @100 KiB/s", metric + " (" + ", ".join(f"{NAMES[p]}: {labels[p]}" for p in PROXIES if p in labels) + ")"
+            if key == "held_conn_s" else metric, per, nd, "median" if key == "held_conn_s" else "plain", 5)
+    if all((p, "default") in variants for p in PROXIES) and any(v != "default" for (_, v) in variants):
+        for metric, key in (("backend connection·s held (all three: kernel default sndbuf)", "held_conn_s"),
+                            ("max backend connections held (all three: kernel default sndbuf)", "held_conns_max")):
+            add("slow clients 200 × 1 MiB @100 KiB/s", metric,
+                {p: [num(r["result"].get(key)) for r in variants[(p, "default")]] for p in PROXIES}, 0,
+                "median" if key == "held_conn_s" else "plain", 5)
+    out = ["### slow clients: 200 × `GET /1m` read at ~100 KiB/s, client SO_RCVBUF 64 KiB (per round)\n",
+           "Held = backend connections whose response bytes sit in the backend's send queue or the proxy's receive queue (`ss`).\n",
+           "| proxy | variant | round | complete | client done p50 s | max s | max held conns | held ≤ half at s | last held at s | held conn·s | max parked MiB | sample period s | foreign CPU s |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (p, v), rs in sorted(variants.items(), key=lambda kv: (PROXIES.index(kv[0][0]), kv[0][1])):
+        for r in rs:
+            x = r["result"]
+            out.append(f"| {NAMES[p]} | {vlabel.get(v, v)} | {r['round']} | {x.get('complete')} | {x.get('client_done_p50_s')} | "
+                       f"{x.get('client_done_max_s')} | {x.get('held_conns_max')} | {x.get('held_le_half_at_s')} | {x.get('held_until_s')} | "
+                       f"{x.get('held_conn_s')} | {x.get('parked_MiB_max')} | {x.get('sample_period_s')} | {r.get('foreign_cpu_s')} |")
+    details.append("\n".join(out) + "\n")
+
+SECTIONS = [lambda: keepalive("wrk_1k", "1 KiB"), lambda: keepalive("wrk_100k", "100 KiB"), ab_close, idle, slow]
+for s in SECTIONS:
+    s()
+
+# ------------------------------------------------------------------------------------------- output
+env = json.load(open(os.path.join(d, "env.json"))) if os.path.exists(os.path.join(d, "env.json")) else {}
+o = []
+o.append(f"# Sluice vs HAProxy vs nginx — {env.get('date', '?')}\n")
+o.append(f"Mode: {env.get('mode', '?')}, {env.get('rounds', '?')} rounds per scenario, proxies alternated within each round "
+         f"(round loop outermost). Cells: **median [min–max]** over rounds. Ratios: anchor ÷ Sluice of the medians, then "
+         f"the per-round ratios (anchor run ÷ the Sluice run of the same round) as median [min–max]. For costs (µs, ms, "
+         f"bytes, held connections) a ratio above 1 means Sluice is better; for req/s a ratio above 1 means the anchor is "
+         f"better.\n")
+o.append("| scenario | metric | Sluice | HAProxy | nginx | HAProxy ÷ Sluice | nginx ÷ Sluice |")
+o.append("|---|---|---|---|---|---|---|")
+for scen, metric, per, nd, agg, floor in headline:
+    if agg == "sum":
+        o.append(f"| {scen} | {metric} | " + " | ".join(fmt1(per[p][0], 0) if p in per else "–" for p in PROXIES) + " | | |")
+        continue
+    cells = [fmt(per.get(p, []), nd) if per.get(p) else "–" for p in PROXIES]
+    if agg in ("noise", "plain"):
+        o.append(f"| {scen} | {metric} | " + " | ".join(cells) + " | | |")
+        continue
+    sv = per.get("sluice", [])
+    rh = ratio_cell(per["haproxy"], sv, floor) if per.get("haproxy") else "–"
+    rn = ratio_cell(per["nginx"], sv, floor) if per.get("nginx") else "–"
+    o.append(f"| {scen} | {metric} | " + " | ".join(cells) + f" | {rh} | {rn} |")
+o.append("")
+o.append("Anchor reference (`shared/anchors-bench/RESULTS.md`, same machine): proxy CPU µs/req 1 KiB HAProxy 26 / nginx 28, "
+         "100 KiB 91 / 157; idle RSS 1,214 / 563 B per connection.\n")
+if env:
+    o.append("## Environment\n")
+    o.append("| item | value |")
+    o.append("|---|---|")
+    for k, v in env.items():
+        if k in ("date", "mode", "rounds"):
+            continue
+        v = str(v).replace("|", "\\|").replace("\n", "<br>")
+        o.append(f"| {k} | {v} |")
+    o.append("")
+o.append("## Details\n")
+o.extend(details)
+cmds = os.path.join(d, "commands.txt")
+if os.path.exists(cmds):
+    o.append("## Commands\n")
+    o.append("```")
+    o.append(open(cmds).read().rstrip())
+    o.append("```")
+notes = os.path.join(d, "notes.md")
+if os.path.exists(notes):
+    o.append("\n## Notes from this run\n")
+    o.append(open(notes).read().rstrip())
+diag = os.path.join(d, "diag")
+if os.path.isdir(diag) and os.listdir(diag):
+    o.append("\n## Sluice diagnostics captured\n")
+    o.append("Sluice misbehaved (errors, non-2xx, incomplete or stalled runs) in: " + ", ".join(sorted(os.listdir(diag))) +
+             " — /stats, thread dump and log tail under `diag/` next to this file.")
+print("\n".join(o))
