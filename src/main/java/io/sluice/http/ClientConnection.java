@@ -251,7 +251,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         exchange = null;
         if (close || phase == Phase.CLOSING) {
-            closeAfterFlush();
+            closeAfterFlush(!e.requestSent() || (pending != null && pending.isReadable()));
             return;
         }
         requestFinished();
@@ -270,7 +270,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     void respondLocally(int status, boolean close, boolean keepAlive10) {
         channel.write(LocalResponse.of(channel.alloc(), status, close, keepAlive10), channel.voidPromise());
         if (close) {
-            closeAfterFlush();
+            closeAfterFlush(true);
         } else {
             channel.flush();
         }
@@ -289,17 +289,23 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Closes once what is queued is sent, then lingers: the write side is shut first and what the client still
-     * sends is read and dropped, so that unread request bytes do not make the kernel reset the connection and
-     * destroy the answer before the client read it. The timer bounds both the flush and the linger.
+     * Closes once what is queued is sent. With {@code linger} (the client may still be sending: an error answer,
+     * unread body or pipelined bytes), the write side is shut first and what the client still sends is read and
+     * dropped, so that unread bytes do not make the kernel reset the connection and destroy the answer before
+     * the client read it. The timer bounds both the flush and the linger.
      */
-    private void closeAfterFlush() {
+    private void closeAfterFlush(boolean linger) {
         exchange = null;
         phase = Phase.CLOSING;
         releasePending();
         timer.arm(listener.bodyIdleNanos);
+        if (linger) {
+            // read (and drop) at once: a client blocked sending to us may read our answer only once it got rid
+            // of its bytes, whatever paused reading before
+            gate.clear(channel);
+        }
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (f.isSuccess() && channel instanceof DuplexChannel duplex && channel.isActive()) {
+            if (linger && f.isSuccess() && channel instanceof DuplexChannel duplex && channel.isActive()) {
                 timer.arm(Math.min(LINGER_NANOS, listener.bodyIdleNanos));
                 duplex.shutdownOutput();
             } else {
@@ -323,7 +329,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private void timedOut() {
         switch (phase) {
             case IDLE:
-                closeAfterFlush();
+                closeAfterFlush(false);
                 break;
             case HEAD:
                 reject(408);

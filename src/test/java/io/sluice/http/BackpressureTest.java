@@ -1,5 +1,7 @@
 package io.sluice.http;
 
+import io.netty.util.internal.PlatformDependent;
+import io.sluice.config.SocketOptions;
 import io.sluice.testing.BodyPattern;
 import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
@@ -10,10 +12,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -23,7 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Bodies stream with backpressure: when one side stops reading, the other side is stopped too, so the proxy holds
  * only a bounded amount in memory. Observed from outside: with a 64 MiB body and a stalled reader, the writer gets
  * stuck after far less than 64 MiB (kernel socket buffers on loopback can hold several MiB on each of the four
- * sockets involved, so the bound asserted is 32 MiB: a proxy that buffers the whole body fails it by 2x).
+ * sockets involved, so the bound asserted is 32 MiB: a proxy that buffers the whole body fails it by 2x). The same
+ * holds for answers Sluice makes itself: a client that pipelines requests getting local answers (404, no route)
+ * without reading them is read no further once its answers queue up.
  */
 @IntegrationTest
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -80,6 +89,67 @@ class BackpressureTest {
             RawResponse r = c.readResponse("POST");
             assertThat(r.bodyText()).isEqualTo(BODY + " " + BodyPattern.sha256(BODY));
         }
+    }
+
+    @Test
+    void pipelinedRequestsOfAClientThatDoesNotReadStopBeingRead() throws Exception {
+        TestOrigin origin = proxy.origin();
+        // send buffers pinned (Sluice's as a listener may configure it, the client's too) so that the kernels hold
+        // little and the test reads back some thousands of answers, not hundreds of thousands
+        proxy.setup().cluster("web", 4, origin).route("only.example", "/", "web")
+                .socket(new SocketOptions(32 * 1024, 0)).start();
+        byte[] request = "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        int perBatch = 1000;
+        byte[] batch = new byte[request.length * perBatch];
+        for (int i = 0; i < perBatch; i++) {
+            System.arraycopy(request, 0, batch, i * request.length, request.length);
+        }
+        String last = "/size/5?last";
+        try (RawHttpClient c = RawHttpClient.connect(proxy.address())) {
+            c.socket().setSendBufferSize(32 * 1024);
+            long directBefore = PlatformDependent.usedDirectMemory();
+            AtomicLong written = new AtomicLong();
+            AtomicBoolean stop = new AtomicBoolean();
+            ExecutorService writerThread = Executors.newSingleThreadExecutor();
+            CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
+                long batches = 0;
+                try {
+                    while (!stop.get() && written.get() < BODY) {
+                        c.output().write(batch);
+                        batches++;
+                        written.addAndGet(batch.length);
+                    }
+                    c.send(RawHttpClient.request("GET", last, "Host: only.example", "Connection: close"));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+                return batches;
+            }, writerThread);
+            writerThread.shutdown();
+            long stalledAt = awaitStall(written::get);
+            long directAfter = PlatformDependent.usedDirectMemory();
+            System.out.printf("pipelined 404s to a client not reading: the client wrote %,d bytes before stalling;"
+                    + " direct memory %,d -> %,d%n", stalledAt, directBefore, directAfter);
+            assertThat(stalledAt).as("request bytes the client could send while not reading its answers")
+                    .isLessThan(BOUND);
+            if (directBefore >= 0) {
+                assertThat(directAfter - directBefore).as("direct memory taken by queued answers")
+                        .isLessThan(8L * 1024 * 1024);
+            }
+            stop.set(true);
+            // now the client reads: every request is answered, in order, the routed one last
+            long notFound = 0;
+            RawResponse r;
+            while ((r = c.readResponse()).status() == 404) {
+                notFound++;
+            }
+            assertThat(r.status()).as("%s after %d answers 404", r, notFound).isEqualTo(200);
+            assertThat(r.header("X-Target")).isEqualTo(last);
+            long batches = writer.get(30, TimeUnit.SECONDS);
+            assertThat(notFound).as("one 404 per request sent").isEqualTo(batches * perBatch);
+            assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
+        }
+        assertThat(origin.requests()).extracting(TestOrigin.Request::target).containsExactly(last);
     }
 
     /** Polls a progress counter until it has not moved for 500 ms (deadline 20 s); returns its value. */

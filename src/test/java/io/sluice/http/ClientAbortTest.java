@@ -97,6 +97,32 @@ class ClientAbortTest {
         assertThat(origin.requests("/sink")).as("the aborted upload is never completed with foreign bytes").isEmpty();
     }
 
+    /**
+     * Draining the response of a client that left keeps the server connection for reuse, but only for a bounded
+     * time (2 s): a server trickling its answer must not hold the connection, and its lease, for as long as it
+     * goes on sending (each byte used to push the deadline back).
+     */
+    @Test
+    void drainingForAClientThatLeftIsBoundedInTime() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.setup().cluster("web", 1, origin).start();
+        RawHttpClient c = proxy.connect();
+        c.send(RawHttpClient.request("GET", "/trickle/100/200?slow", "Host: t"));   // 100 bytes over 20 s
+        RawHttpClient.Streaming s = c.readStreaming("GET");
+        assertThat(s.head().status()).isEqualTo(200);
+        assertThat(s.body().read()).as("first trickled byte").isNotNegative();
+        c.abort();
+        long t0 = System.nanoTime();
+        Await.until(() -> proxy.sluice().outstandingLeases() == 0, Duration.ofMillis(3500),
+                () -> "the drain for a client that left is still holding the server connection");
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        System.out.printf("drain for a client that left ended after %d ms%n", took.toMillis());
+        Await.until(() -> origin.openConnections() == 0, Duration.ofSeconds(5),
+                () -> "the trickling server connection was not closed");
+        assertThat(origin.bytesWritten()).as("the server was still sending when Sluice gave up").isLessThan(100);
+        assertNextRequestIsRight("/size/10?after", 10);
+    }
+
     private long listenerRequests() {
         try {
             return ProxyFixture.listener(proxy.stats(), ProxyFixture.LISTENER).path("requests").asLong();

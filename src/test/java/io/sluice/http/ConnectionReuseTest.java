@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.config.ClusterTimeouts;
 import io.sluice.config.PoolConfig;
 import io.sluice.testing.Await;
 import io.sluice.testing.IntegrationTest;
@@ -76,6 +77,50 @@ class ConnectionReuseTest {
         assertThat(origin.maxOpenConnections()).isLessThanOrEqualTo(2);
         long rebalance = ProxyFixture.closes(proxy.stats(), "rebalance");
         assertThat((long) origin.accepted()).isLessThanOrEqualTo(2 + rebalance);
+    }
+
+    /**
+     * Two event loops and {@code max_connections: 2}: loop A holds one connection idle, loop B holds the other busy
+     * and has a request waiting for a slot. B has a connection of its own, yet the slot that frees first is A's,
+     * when its idle connection expires: B's waiting request must be woken by it and served then, not left to wait
+     * for B's own connection until the lease deadline (503).
+     */
+    @Test
+    void slotFreedOnAnotherLoopServesAWaitingRequest() throws Exception {
+        TestOrigin origin = proxy.origin();
+        Duration idleTimeout = Duration.ofMillis(800);
+        Duration leaseDeadline = Duration.ofMillis(2500);
+        proxy.setup().workers(2).cluster("web", 2, origin)
+                .pool("web", new PoolConfig(64, idleTimeout, 0))
+                .timeouts("web", new ClusterTimeouts(leaseDeadline, Duration.ofSeconds(30)))
+                .start();
+        // client connections go to the two loops in turn: c1 and c3 to one, c2 and c4 to the other
+        RawHttpClient c1 = proxy.connect();
+        RawHttpClient c2 = proxy.connect();
+        proxy.connect();
+        RawHttpClient c4 = proxy.connect();
+        c1.send(RawHttpClient.request("GET", "/size/1?a", "Host: t"));
+        assertThat(c1.readResponse().header("X-Origin-Conn")).isEqualTo("1");
+        long idleSince = System.nanoTime();      // loop A's connection is idle from about now
+        c2.send(RawHttpClient.request("GET", "/delay/3000/size/2?busy", "Host: t"));
+        origin.awaitRequests(2, Duration.ofSeconds(5));
+        c4.send(RawHttpClient.request("GET", "/size/3?waiting", "Host: t"));
+        long sent = System.nanoTime();
+        assertThat(Duration.ofNanos(sent - idleSince)).as("setup: the request must wait while A's connection"
+                + " is still idle").isLessThan(idleTimeout);
+
+        RawResponse r = c4.readResponse();
+        Duration waited = Duration.ofNanos(System.nanoTime() - sent);
+        assertThat(r.status()).as("%s after %d ms", r, waited.toMillis()).isEqualTo(200);
+        assertThat(r.header("X-Target")).isEqualTo("/size/3?waiting");
+        assertThat(r.header("X-Origin-Conn")).as("served on a new connection, in the slot of the expired one"
+                + " (connection 1 would mean it ran on loop A)").isEqualTo("3");
+        assertThat(waited).as("served once A's idle connection expired, well before the lease deadline")
+                .isLessThan(leaseDeadline.minusMillis(700));
+        assertThat(ProxyFixture.closes(proxy.stats(), "idle_timeout")).isEqualTo(1);
+        assertThat(origin.maxOpenConnections()).isLessThanOrEqualTo(2);
+        RawResponse busy = c2.readResponse();
+        assertThat(busy.header("X-Target")).isEqualTo("/delay/3000/size/2?busy");
     }
 
     @Test

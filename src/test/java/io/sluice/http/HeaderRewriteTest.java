@@ -99,6 +99,37 @@ class HeaderRewriteTest {
     }
 
     @Test
+    void emptyForwardingHeadersAddNoEmptyListElement() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.start(origin);
+        try (RawHttpClient c = proxy.connect()) {
+            c.send("GET /plain HTTP/1.1\r\nHost: plain.example\r\nX-Forwarded-For:\r\nVia: \r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+            c.send("GET /plain?mixed HTTP/1.1\r\nHost: plain.example\r\nX-Forwarded-For:\r\n"
+                    + "X-Forwarded-For: 203.0.113.7\r\nVia:\r\nVia: 1.1 cdn\r\nVia:\r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        List<TestOrigin.Request> seen = origin.requests();
+        assertThat(seen.get(0).combined("X-Forwarded-For")).isEqualTo("127.0.0.1");
+        assertThat(seen.get(0).combined("Via")).isEqualTo("1.1 sluice");
+        assertThat(seen.get(1).combined("X-Forwarded-For")).isEqualTo("203.0.113.7, 127.0.0.1");
+        assertThat(seen.get(1).combined("Via")).isEqualTo("1.1 cdn, 1.1 sluice");
+    }
+
+    @Test
+    void emptyViaFromTheServerAddsNoEmptyListElement() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.start(origin);
+        try (RawHttpClient c = proxy.connect()) {
+            c.send(RawHttpClient.request("GET", "/empty-via", "Host: t"));
+            RawResponse r = c.readResponse();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.combined("Via")).as("%s", r).isEqualTo("1.1 sluice");
+            assertThat(r.bodyText()).isEqualTo("via");
+        }
+    }
+
+    @Test
     void responseHopByHopHeadersRemoved() throws Exception {
         TestOrigin origin = proxy.origin();
         proxy.start(origin);

@@ -92,6 +92,23 @@ class Http10ClientTest {
     }
 
     @Test
+    void headOfAChunkedResourceCarriesNoTransferEncoding() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.start(origin);
+        try (RawHttpClient c = proxy.connect()) {
+            for (String target : new String[] {"/chunked/5000?first", "/chunked/6000?second"}) {
+                c.send("HEAD " + target + " HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n");
+                RawResponse r = c.readResponse("HEAD");
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.header("X-Target")).isEqualTo(target);
+                assertThat(r.hasHeader("Transfer-Encoding")).as("HTTP/1.0 has no transfer coding: %s", r).isFalse();
+                assertThat(r.body()).isEmpty();
+            }
+        }
+        assertThat(origin.requests()).extracting(TestOrigin.Request::method).containsExactly("HEAD", "HEAD");
+    }
+
+    @Test
     void noInterimResponsesToHttp10Clients() throws Exception {
         TestOrigin origin = proxy.origin();
         proxy.start(origin);

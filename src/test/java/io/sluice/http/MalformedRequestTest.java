@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Malformed or ambiguous requests (RFC 9112; the ambiguous ones are request smuggling vectors) get 400 with
- * {@code Connection: close}, the connection is closed, and nothing reaches a server.
+ * {@code Connection: close}, the connection is closed, and nothing reaches a server. What RFC 9112 lets a server
+ * tolerate (empty lines before a request line, however they arrive) is accepted.
  */
 @IntegrationTest
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -55,7 +56,10 @@ class MalformedRequestTest {
                 Arguments.of("space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n"),
                 Arguments.of("empty header name", "GET / HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n"),
                 Arguments.of("obsolete line folding", "GET / HTTP/1.1\r\nHost: x\r\nX-Fold: a\r\n b\r\n\r\n"),
-                Arguments.of("NUL in header value", "GET / HTTP/1.1\r\nHost: x\r\nX-Nul: a\0b\r\n\r\n"));
+                Arguments.of("NUL in header value", "GET / HTTP/1.1\r\nHost: x\r\nX-Nul: a\0b\r\n\r\n"),
+                Arguments.of("bare LF blank line", "GET / HTTP/1.1\r\nHost: x\r\n\n"),
+                Arguments.of("bare LF blank line after Connection: close",
+                        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\n"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -72,6 +76,27 @@ class MalformedRequestTest {
         }
         assertThat(origin.requests()).as("nothing reaches the server").isEmpty();
         ServerFaults.assertNewConnectionWorks(proxy);
+    }
+
+    @Test
+    void leadingEmptyLineSplitAcrossReadsIsAccepted() throws Exception {
+        try (RawHttpClient c = proxy.connect()) {
+            // the CR alone arrives in a read of its own (nothing tells when Sluice has read it: let time pass)
+            c.send("\r");
+            Thread.sleep(100);
+            c.send("\n\r\nGET /size/4?after-crlf HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawResponse r = c.readResponse();
+            assertThat(r.status()).as("%s", r).isEqualTo(200);
+            assertThat(r.header("X-Target")).isEqualTo("/size/4?after-crlf");
+            c.send("\r");
+            Thread.sleep(100);
+            c.send("\nGET /size/5?again HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawResponse again = c.readResponse();
+            assertThat(again.status()).as("%s", again).isEqualTo(200);
+            assertThat(again.header("X-Target")).isEqualTo("/size/5?again");
+        }
+        assertThat(origin.requests()).extracting(TestOrigin.Request::target)
+                .containsExactly("/size/4?after-crlf", "/size/5?again");
     }
 
     @Test

@@ -108,6 +108,41 @@ class StalePooledConnectionTest {
         assertFreshRequestWorks(origin);
     }
 
+    /**
+     * The retry path without anyone to answer: an idempotent request on a reused connection that the server then
+     * closes without a response byte would be retried, but its client has left meanwhile. Replaying it would load
+     * the server for nobody, and the retry's answer would have no client to go to (the lease of a large one stayed
+     * held forever). So nothing is replayed and the connection is given up.
+     */
+    @Test
+    void requestOfAClientThatLeftIsNotRetried() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.start(origin);
+        String target = "/size/2000000?gone";
+        RawHttpClient c = proxy.connect();
+        assertThat(get(c, "/size/10?first").status()).isEqualTo(200);
+        origin.awaitIdleConnections(1, WAIT);
+        assertThat(origin.dropNextRequestOnIdleConnections(Duration.ofMillis(300))).isEqualTo(1);
+        c.send(RawHttpClient.request("GET", target, "Host: t"));
+        List<TestOrigin.Request> seen = origin.awaitRequests(2, WAIT);
+        // the setup that makes Sluice keep the request for a replay: second request on the pooled connection
+        assertThat(seen.get(1).target()).isEqualTo(target);
+        assertThat(seen.get(1).indexOnConnection()).as("sent on a reused connection").isEqualTo(2);
+        assertThat(seen.get(1).dropped()).isTrue();
+        c.abort();                               // the client leaves before the server closes without answering
+
+        // Sluice has dealt with the close once the connection is gone from its pool and no lease is left
+        Await.until(() -> origin.openConnections() == 0 && serverStat(origin, "open") == 0
+                        && serverStat(origin, "active") == 0 && proxy.sluice().outstandingLeases() == 0, WAIT,
+                () -> "the dropped exchange is not over: leases " + proxy.sluice().outstandingLeases() + ", "
+                        + statsText());
+        assertThat(closes(origin, "server_close") + closes(origin, "client_abort")).isGreaterThanOrEqualTo(1);
+        assertThat(origin.requests(target.substring(0, target.indexOf('?'))))
+                .as("no replay for a client that left").hasSize(1);
+        assertThat(origin.accepted()).as("no fresh connection opened for a retry").isEqualTo(1);
+        assertFreshRequestWorks(origin);
+    }
+
     @Test
     void idleConnectionSendingUnexpectedBytesIsEvicted() throws Exception {
         TestOrigin origin = proxy.origin();

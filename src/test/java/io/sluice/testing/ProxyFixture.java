@@ -17,6 +17,7 @@ import io.sluice.config.RouteConfig;
 import io.sluice.config.RouteMatch;
 import io.sluice.config.ServerConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.config.SocketOptions;
 import io.sluice.config.Transport;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -286,6 +287,7 @@ public final class ProxyFixture implements AfterEachCallback {
         private final List<RouteConfig> routes = new ArrayList<>();
         private ListenerTimeouts listenerTimeouts = ListenerTimeouts.DEFAULTS;
         private ListenerLimits limits = ListenerLimits.DEFAULTS;
+        private SocketOptions socket = SocketOptions.DEFAULTS;
         private int maxClientConnections = 10_000;
 
         private Setup() {
@@ -336,6 +338,12 @@ public final class ProxyFixture implements AfterEachCallback {
             return this;
         }
 
+        /** Socket buffer sizes of the listener's client connections (default: kernel autotuning). */
+        public Setup socket(SocketOptions options) {
+            socket = options;
+            return this;
+        }
+
         public Setup maxClientConnections(int n) {
             maxClientConnections = n;
             return this;
@@ -360,7 +368,7 @@ public final class ProxyFixture implements AfterEachCallback {
                     ? List.of(new RouteConfig(new RouteMatch(null, "/"), clusters.keySet().iterator().next()))
                     : routes;
             ListenerConfig listener = new ListenerConfig(LISTENER, new HostPort("127.0.0.1", 0), Protocol.HTTP,
-                    maxClientConnections, rs, null, listenerTimeouts, limits);
+                    maxClientConnections, rs, null, listenerTimeouts, limits, socket);
             return new SluiceConfig(workers, Transport.AUTO, List.of(listener), cs,
                     new AdminConfig(new HostPort("127.0.0.1", 0)));
         }

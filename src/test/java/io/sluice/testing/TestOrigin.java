@@ -61,6 +61,21 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /close-mid-body} — head with {@code Content-Length: 1000}, 10 body bytes, then close</li>
  *   <li>{@code /chunked-cut} — chunked head and one 10-byte chunk, then close (no last chunk)</li>
  *   <li>{@code /close-no-response} — closes right after reading the request</li>
+ *   <li>{@code /trickle/N/MS} — 200, {@code Content-Length: N}, then one pattern byte every MS milliseconds</li>
+ *   <li>{@code /obs-text-reason} — 200 whose reason phrase has a non-ASCII (obs-text) byte:
+ *       {@code "Tr\u00e8s bien"} in ISO-8859-1</li>
+ *   <li>{@code /empty-via} — 200 carrying an empty {@code Via:} field</li>
+ *   <li>{@code /connection-names-length} — 200 {@code "hello"} whose {@code Connection} field names
+ *       {@code Content-Length}</li>
+ *   <li>{@code /early/CODE} and {@code /early/CODE/MS} — answers CODE with {@code Connection: close} right
+ *       after the head, without reading the request body (an early response, e.g. 413), then shuts its output
+ *       and reads and drops whatever still comes until the peer closes (recorded with {@code bodyLength} 0);
+ *       with MS, it reads nothing for MS milliseconds before answering and again after, so the sender is held
+ *       up until well after the answer went out</li>
+ *   <li>{@code /fin-mid-upload/N} — reads N bytes of the request body, then shuts its output (FIN) without
+ *       answering and reads and drops the rest until the peer closes (recorded as dropped)</li>
+ *   <li>{@code /reset-mid-upload/N} — reads N bytes of the request body, then resets the connection without
+ *       answering (recorded as dropped)</li>
  *   <li>anything else — 200 {@code "origin NAME: METHOD TARGET\n"}</li>
  * </ul>
  * HEAD gets the headers GET would get and no body.
@@ -293,9 +308,21 @@ public final class TestOrigin implements AutoCloseable {
      * @return how many connections were armed
      */
     public int dropNextRequestOnIdleConnections() {
+        return dropNextRequestOnIdleConnections(Duration.ZERO);
+    }
+
+    /**
+     * Like {@link #dropNextRequestOnIdleConnections()}, but the connection waits {@code delay} after reading the
+     * request before it closes without answering (a server that dies while working on it), so that a test can act
+     * in between, for instance make the client leave first.
+     *
+     * @return how many connections were armed
+     */
+    public int dropNextRequestOnIdleConnections(Duration delay) {
         int n = 0;
         for (Conn c : conns) {
             if (c.state == ConnState.IDLE && !c.closing) {
+                c.dropDelayMillis = delay.toMillis();
                 c.dropNext = true;
                 n++;
             }
@@ -498,6 +525,7 @@ public final class TestOrigin implements AutoCloseable {
         volatile Thread thread;
         volatile ConnState state = ConnState.BUSY;
         volatile boolean dropNext;
+        volatile long dropDelayMillis;
         volatile boolean closing;
         volatile boolean finished;
         int requestCount;
@@ -573,6 +601,13 @@ public final class TestOrigin implements AutoCloseable {
                 out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             }
+            if (!drop && (path.startsWith("/fin-mid-upload/") || path.startsWith("/reset-mid-upload/"))) {
+                return closeMidUpload(head, path);
+            }
+            if (!drop && path.startsWith("/early/")) {
+                String[] args = path.substring("/early/".length()).split("/");
+                return earlyResponse(head, Integer.parseInt(args[0]), args.length > 1 ? Long.parseLong(args[1]) : 0);
+            }
             if (!drop && path.equals("/stall-sink")) {
                 awaitGate();
             }
@@ -594,6 +629,9 @@ public final class TestOrigin implements AutoCloseable {
                     chunked, body.length, body.kept(), body.sha256(), trailers, drop);
             requests.add(request);
             if (drop) {
+                if (dropDelayMillis > 0) {
+                    sleep(dropDelayMillis);
+                }
                 return false;
             }
             boolean keepAlive = !head.hasToken("Connection", "close")
@@ -602,6 +640,46 @@ public final class TestOrigin implements AutoCloseable {
             boolean continueConnection = respond(request, path, !keepAlive || forceClose);
             out.flush();
             return continueConnection && keepAlive && !forceClose;
+        }
+
+        /** Reads part of the body, then closes (FIN, or reset) without answering. */
+        private boolean closeMidUpload(Head head, String path) throws IOException {
+            long n = Long.parseLong(path.substring(path.lastIndexOf('/') + 1));
+            BodyReader body = new BodyReader(false);
+            try {
+                body.copy(in, n);
+            } catch (EofInBody e) {
+                truncatedRequests.incrementAndGet();
+                return false;
+            }
+            requests.add(new Request(id, requestCount, head.method, head.target, head.version, head.headers,
+                    false, body.length, null, body.sha256(), List.of(), true));
+            if (path.startsWith("/reset-")) {
+                socket.setSoLinger(true, 0);
+                closeQuietly();
+            } else {
+                socket.shutdownOutput();
+                drainUntilClosed();
+            }
+            return false;
+        }
+
+        /** Answers before reading the body, then lingers: reads and drops until the peer closes. */
+        private boolean earlyResponse(Head head, int code, long delayMillis) throws IOException {
+            if (delayMillis > 0) {
+                sleep(delayMillis);             // the body is not read meanwhile: the sender is held up
+            }
+            Request request = new Request(id, requestCount, head.method, head.target, head.version, head.headers,
+                    false, 0, null, BodyPattern.sha256(0), List.of(), false);
+            requests.add(request);
+            writeText(code, "Early", request, true, "early " + code + "\n");
+            out.flush();
+            socket.shutdownOutput();
+            if (delayMillis > 0) {
+                sleep(delayMillis);
+            }
+            drainUntilClosed();
+            return false;
         }
 
         private void awaitGate() {
@@ -893,6 +971,55 @@ public final class TestOrigin implements AutoCloseable {
                     return false;
                 case "close-no-response":
                     return false;
+                case "trickle": {
+                    long n = Long.parseLong(seg[2]);
+                    long interval = Long.parseLong(seg[3]);
+                    writeHead(200, "OK", r, close, List.of(new Header("Content-Type", "application/octet-stream"),
+                            new Header("Content-Length", Long.toString(n))));
+                    out.flush();
+                    if (!head) {
+                        byte[] one = new byte[1];
+                        for (long i = 0; i < n; i++) {
+                            sleep(interval);
+                            if (closed.getCount() == 0) {
+                                return false;
+                            }
+                            BodyPattern.fill(one, 0, 1, i);
+                            out.write(one);
+                            out.flush();
+                            bytesWritten.incrementAndGet();
+                        }
+                    }
+                    return true;
+                }
+                case "obs-text-reason": {
+                    byte[] body = "ok".getBytes(StandardCharsets.ISO_8859_1);
+                    writeRawHead("HTTP/1.1 200 Tr\u00e8s bien", r, List.of(
+                            new Header("Content-Length", Integer.toString(body.length))));
+                    if (!head) {
+                        out.write(body);
+                    }
+                    return true;
+                }
+                case "connection-names-length": {
+                    byte[] body = "hello".getBytes(StandardCharsets.ISO_8859_1);
+                    writeHead(200, "OK", r, close, List.of(
+                            new Header("Connection", close ? "Content-Length, close" : "Content-Length"),
+                            new Header("Content-Length", Integer.toString(body.length))));
+                    if (!head) {
+                        out.write(body);
+                    }
+                    return true;
+                }
+                case "empty-via": {
+                    byte[] body = "via".getBytes(StandardCharsets.ISO_8859_1);
+                    writeHead(200, "OK", r, close, List.of(new Header("Via", ""),
+                            new Header("Content-Length", Integer.toString(body.length))));
+                    if (!head) {
+                        out.write(body);
+                    }
+                    return true;
+                }
                 default:
                     writeText(200, "OK", r, close, "origin " + name + ": " + r.method() + " " + r.target() + "\n");
                     return true;

@@ -223,6 +223,68 @@ class TestOriginTest {
     }
 
     @Test
+    void delayedDropClosesOnlyAfterTheDelay() throws Exception {
+        try (RawHttpClient c = raw()) {
+            c.send(RawHttpClient.request("GET", "/size/1", "Host: o"));
+            c.readResponse();
+            origin.awaitIdleConnections(1, WAIT);
+            assertThat(origin.dropNextRequestOnIdleConnections(Duration.ofMillis(300))).isEqualTo(1);
+            long t0 = System.nanoTime();
+            c.send(RawHttpClient.request("GET", "/size/2", "Host: o"));
+            assertThatThrownBy(c::readResponse).isInstanceOf(RawHttpClient.ClosedBeforeResponseException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+        }
+        assertThat(origin.requests()).extracting(TestOrigin.Request::dropped).containsExactly(false, true);
+    }
+
+    @Test
+    void responsePathsAddedForProxyRegressions() throws Exception {
+        try (RawHttpClient c = raw()) {
+            long t0 = System.nanoTime();
+            c.send(RawHttpClient.request("GET", "/trickle/3/100", "Host: o"));
+            RawResponse r = c.readResponse();
+            assertThat(r.body()).hasSize(3);
+            assertThat(BodyPattern.firstMismatch(r.body())).isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+            c.send(RawHttpClient.request("GET", "/obs-text-reason", "Host: o"));
+            r = c.readResponse();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.reason()).isEqualTo("Tr\u00e8s bien");
+            c.send(RawHttpClient.request("GET", "/empty-via", "Host: o"));
+            assertThat(c.readResponse().headers("Via")).containsExactly("");
+            c.send(RawHttpClient.request("GET", "/connection-names-length", "Host: o"));
+            r = c.readResponse();
+            assertThat(r.header("Connection")).isEqualTo("Content-Length");
+            assertThat(r.bodyText()).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void uploadFaults() throws Exception {
+        try (RawHttpClient c = raw()) {
+            c.send("POST /early/413 HTTP/1.1\r\nHost: o\r\nContent-Length: 100000\r\n\r\n");
+            RawResponse r = c.readResponse("POST");
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.hasToken("Connection", "close")).isTrue();
+            c.send(new byte[100_000]);              // read and dropped by the origin
+            assertThat(c.closedByPeer(WAIT)).isTrue();
+        }
+        try (RawHttpClient c = raw()) {
+            c.send("POST /fin-mid-upload/10 HTTP/1.1\r\nHost: o\r\nContent-Length: 100\r\n\r\n" + "x".repeat(10));
+            assertThatThrownBy(() -> c.readResponse("POST"))
+                    .isInstanceOf(RawHttpClient.ClosedBeforeResponseException.class);
+        }
+        try (RawHttpClient c = raw()) {
+            c.send("POST /reset-mid-upload/10 HTTP/1.1\r\nHost: o\r\nContent-Length: 100\r\n\r\n" + "x".repeat(10));
+            assertThatThrownBy(() -> c.readResponse("POST"))
+                    .isInstanceOf(RawHttpClient.ClosedBeforeResponseException.class);
+        }
+        assertThat(origin.requests()).extracting(TestOrigin.Request::path)
+                .containsExactly("/early/413", "/fin-mid-upload/10", "/reset-mid-upload/10");
+        assertThat(origin.requests()).extracting(TestOrigin.Request::dropped).containsExactly(false, true, true);
+    }
+
+    @Test
     void countsAcceptsAndMaxOpenIgnoringConnectionsThePeerAlreadyClosed() throws Exception {
         RawHttpClient a = raw();
         RawHttpClient b = raw();
