@@ -120,9 +120,11 @@ start_proxy() {
   fi
 }
 stop_proxy() { stop_pidfile "$RUN/pids/$1.pid"; rm -f "$RUN/pids/$1.variant"; }
-stop_all() {
+stop_all() { # proxies first (so no proxy request meets a dead backend), then the backends, then anything else
   local f
-  for f in "$RUN"/pids/*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  for f in "$RUN"/pids/sluice.pid "$RUN"/pids/haproxy.pid "$RUN"/pids/nginx.pid "$RUN"/pids/backend*.pid "$RUN"/pids/*.pid; do
+    [ -e "$f" ] && stop_pidfile "$f"
+  done
   rm -f "$RUN"/pids/*.variant
 }
 
@@ -132,10 +134,10 @@ warm_sluice() {
   [ "$s" -gt 0 ] || return 0
   log "warming Sluice's JIT: ${s}s 1k + ${s}s 100k keep-alive, 40,000 new connections"
   for f in 1k 100k; do
-    loadgen timeout $((s + 20)) wrk -t1 -c50 -d"${s}s" "http://127.0.0.1:$SLUICE_PORT/$f" >> "$RUN/logs/sluice-warmup.log" 2>&1
+    loadgen timeout --foreground $((s + 20)) wrk -t1 -c50 -d"${s}s" "http://127.0.0.1:$SLUICE_PORT/$f" >> "$RUN/logs/sluice-warmup.log" 2>&1
   done
   # the accept/close path: a fresh JVM needs ~40k new connections before it runs at speed (measured)
-  loadgen timeout 60 ab -q -n 40000 -c 50 "http://127.0.0.1:$SLUICE_PORT/1k" >> "$RUN/logs/sluice-warmup.log" 2>&1
+  loadgen timeout --foreground 60 ab -q -n 40000 -c 50 "http://127.0.0.1:$SLUICE_PORT/1k" >> "$RUN/logs/sluice-warmup.log" 2>&1
 }
 
 # PIDs whose CPU / RSS is "the proxy": Sluice = the JVM; HAProxy = its single process; nginx = master + workers
@@ -220,9 +222,10 @@ sluice_jcmd() { local pid; pid=$(cat "$RUN/pids/sluice.pid"); loadgen "$(dirname
 sluice_diag() {
   local dir=$1; mkdir -p "$dir"
   pid_alive "$RUN/pids/sluice.pid" || { echo "sluice not running" > "$dir/README"; return 0; }
+  local pid jc; pid=$(cat "$RUN/pids/sluice.pid"); jc="$(dirname "$(readlink -f "/proc/$pid/exe")")/jcmd"
   sluice_stats > "$dir/stats.json"
-  timeout 30 sluice_jcmd Thread.print > "$dir/jstack.txt" 2>&1
-  timeout 30 sluice_jcmd GC.heap_info > "$dir/heap_info.txt" 2>&1
+  loadgen timeout --foreground 30 "$jc" "$pid" Thread.print > "$dir/jstack.txt" 2>&1
+  loadgen timeout --foreground 30 "$jc" "$pid" GC.heap_info > "$dir/heap_info.txt" 2>&1
   tail -n 200 "$RUN/logs/sluice.log" > "$dir/sluice.log.tail"
   ss -tanp "( sport = :$SLUICE_PORT or dport = :$SLUICE_PORT )" 2>/dev/null | awk '{print $1}' | sort | uniq -c > "$dir/ss_states.txt"
   log "Sluice diagnostics captured in $dir"

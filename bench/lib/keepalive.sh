@@ -11,7 +11,7 @@ wrk_once() {
   local scen=$1 p=$2 round=$3 file=$4 f=$5 port pids s0 s1 j0 j1 t0 t1 rc line fr
   port=$(proxy_port "$p"); read -r -a pids <<< "$(proxy_pids "$p")"
   foreign_begin ka; s0=$(cpu_snapshot); j0=$(proc_jiffies "${pids[@]}"); t0=$(date +%s.%N)
-  loadgen timeout $((DUR + 30)) wrk -t1 -c50 -d"${DUR}s" --latency "http://127.0.0.1:$port/$file" > "$f" 2>&1; rc=$?
+  loadgen timeout --foreground $((DUR + 30)) wrk -t1 -c50 -d"${DUR}s" --latency "http://127.0.0.1:$port/$file" > "$f" 2>&1; rc=$?
   s1=$(cpu_snapshot); j1=$(proc_jiffies "${pids[@]}"); t1=$(date +%s.%N); fr=$(foreign_end ka)
   line=$(python3 "$TOOLS/parse_wrk.py" "$f")
   awk -v s="$scen" -v p="$p" -v r="$round" -v line="$line" -v rc="$rc" -v tck="$CLK_TCK" \
@@ -33,10 +33,10 @@ keepalive_scenario() {
   local scen=$1 file=$2 raw="$RES/raw/$1" out="$RES/$1.tsv" p round f row redo fs wall np reqs rps p50 p99 serr non2xx rc
   mkdir -p "$raw"
   echo "$scen: taskset -c $LOADGEN_CPU wrk -t1 -c50 -d${DUR}s --latency http://127.0.0.1:PORT/$file" >> "$RES/commands.txt"
-  for p in $PROXIES; do start_proxy "$p" default; done
+  start_backends; for p in $PROXIES; do start_proxy "$p" default; done
   [ -s "$out" ] || printf "scenario\tproxy\tround\trequests\treq_s\tp50_ms\tp99_ms\tsocket_errors\tnon2xx\tcpu1_us_per_req\tproc_us_per_req\tcpu1_busy_pct\tcpu0_busy_pct\tcpu1_steal_pct\tcpu1_not_proxy_pct\tforeign_cpu_s\tforeign_top\twall_s\twrk_rc\tredos\n" > "$out"
   for p in $PROXIES; do   # warm-up per proxy at this size, not recorded (the anchors' 2 s)
-    loadgen timeout 30 wrk -t1 -c50 -d2s "http://127.0.0.1:$(proxy_port "$p")/$file" > /dev/null 2>&1
+    loadgen timeout --foreground 30 wrk -t1 -c50 -d2s "http://127.0.0.1:$(proxy_port "$p")/$file" > /dev/null 2>&1
   done
   for round in $(seq 1 "$ROUNDS"); do
     for p in $PROXIES; do

@@ -8,7 +8,7 @@
 # -> $RES/idle.jsonl
 source "$(dirname "$0")/../lib/common.sh"
 scen=idle; raw="$RES/raw/$scen"; out="$RES/$scen.jsonl"; N=${IDLE_N:-10000}; HOLD=${IDLE_HOLD:-3}
-mkdir -p "$raw"; raise_nofile
+mkdir -p "$raw"; raise_nofile; start_backends
 echo "$scen: taskset -c $LOADGEN_CPU python3 bench/tools/idle_conns.py PORT PIDS $N $HOLD   (fresh proxy per round; Sluice: jcmd PID GC.class_histogram before/after via IDLE_HOOK_BEFORE/AFTER)" >> "$RES/commands.txt"
 histo_total() { awk '/^Total/{print $3}' "$1"; }   # "Total  instances  bytes"
 for round in $(seq 1 "$ROUNDS"); do
@@ -24,7 +24,7 @@ for round in $(seq 1 "$ROUNDS"); do
       hb="taskset -c $LOADGEN_CPU $jc $pids GC.class_histogram > $raw/sluice_${round}.histo-before.txt 2>&1"
       ha="taskset -c $LOADGEN_CPU $jc $pids GC.class_histogram > $raw/sluice_${round}.histo-after.txt 2>&1"
     fi
-    r=$(IDLE_HOOK_BEFORE="$hb" IDLE_HOOK_AFTER="$ha" loadgen timeout 400 python3 "$TOOLS/idle_conns.py" "$port" "$pids" "$N" "$HOLD")
+    r=$(IDLE_HOOK_BEFORE="$hb" IDLE_HOOK_AFTER="$ha" loadgen timeout --foreground 400 python3 "$TOOLS/idle_conns.py" "$port" "$pids" "$N" "$HOLD")
     [ -n "$r" ] || r='{"error": "idle_conns.py failed"}'
     heap=""
     if [ "$p" = sluice ]; then

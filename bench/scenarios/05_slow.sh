@@ -10,7 +10,7 @@
 # -> $RES/slow.jsonl
 source "$(dirname "$0")/../lib/common.sh"
 scen=slow; raw="$RES/raw/$scen"; out="$RES/$scen.jsonl"; N=${SLOW_N:-200}; RATE=${SLOW_RATE:-102400}
-mkdir -p "$raw"; raise_nofile
+mkdir -p "$raw"; raise_nofile; start_backends
 echo "$scen: taskset -c $LOADGEN_CPU python3 bench/tools/slow_clients.py PORT $N $RATE   (variants: ${SLOW_VARIANTS:-sndbuf64k}; sluice send_buffer supported: $(cat "$RUN/conf/sluice-sndbuf.supported"))" >> "$RES/commands.txt"
 export BACKEND_PORTS
 for v in ${SLOW_VARIANTS:-sndbuf64k}; do
@@ -29,7 +29,7 @@ for v in ${SLOW_VARIANTS:-sndbuf64k}; do
       wait_quiet
       [ "$p" = sluice ] && sluice_stats > "$raw/${p}_${pv}_${round}.stats-before.json"
       foreign_begin slow
-      r=$(loadgen timeout 120 python3 "$TOOLS/slow_clients.py" "$(proxy_port "$p")" "$N" "$RATE")
+      r=$(loadgen timeout --foreground 120 python3 "$TOOLS/slow_clients.py" "$(proxy_port "$p")" "$N" "$RATE")
       read -r fs ft <<< "$(foreign_end slow)"
       [ -n "$r" ] || r='{"error": "slow_clients.py failed"}'
       [ "$p" = sluice ] && sluice_stats > "$raw/${p}_${pv}_${round}.stats-after.json"

@@ -46,10 +46,11 @@ def parked():
     flt = " or ".join(f"sport = :{p} or dport = :{p}" for p in BPORTS)
     out = subprocess.run(["ss", "-Htna", f"( {flt} )"], capture_output=True, text=True, timeout=5).stdout
     conns = {}
+    norm = lambda a: a.replace("[::ffff:", "").replace("]", "")   # a JVM's dual-stack socket shows IPv4 as v4-mapped
     for line in out.splitlines():
         f = line.split()
         if len(f) < 5 or f[0] == "LISTEN": continue
-        rq, sq, loc, peer = int(f[1]), int(f[2]), f[3], f[4]
+        rq, sq, loc, peer = int(f[1]), int(f[2]), norm(f[3]), norm(f[4])
         if loc.rsplit(":", 1)[1] in BPORTS:        # backend side: unsent/unacked bytes
             conns[(peer, loc)] = conns.get((peer, loc), 0) + sq
         elif peer.rsplit(":", 1)[1] in BPORTS:     # proxy/client side: received, not yet read

@@ -75,7 +75,9 @@ class LingeringCloseTest {
             try (RawHttpClient c = RawHttpClient.connect(proxy.address(), 4096)) {
                 c.send(RawHttpClient.request("GET", "/size/" + FIRST_ANSWER + "?r=" + round, "Host: x"));
                 // an upload the server refuses at once (413) without reading it; the client keeps sending
-                c.send("POST /early/413?r=" + round + " HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n");
+                // declared larger than what is sent: were the whole body delivered into kernel buffers before the
+                // answer, the exchange would be complete and the connection rightly kept alive
+                c.send("POST /early/413?r=" + round + " HTTP/1.1\r\nHost: x\r\nContent-Length: 67108864\r\n\r\n");
                 IOException sendFailure = sendAll(c.output(), new byte[16 * 1024], 256);
                 assertThat(sendFailure).as("round %d: the client could send its body (Sluice read and dropped it)",
                         round).isNull();
@@ -98,7 +100,7 @@ class LingeringCloseTest {
         for (int round = 0; round < ROUNDS; round++) {
             try (RawHttpClient c = RawHttpClient.connect(proxy.address(), 4096)) {
                 c.send(RawHttpClient.request("GET", "/size/" + FIRST_ANSWER + "?r=" + round, "Host: x"));
-                c.send("POST /early/413/200?r=" + round + " HTTP/1.1\r\nHost: x\r\nContent-Length: 33554432\r\n\r\n");
+                c.send("POST /early/413/200?r=" + round + " HTTP/1.1\r\nHost: x\r\nContent-Length: 67108864\r\n\r\n");
                 long t0 = System.nanoTime();
                 // 32 MiB, more than the buffers toward the server hold: Sluice must stop reading for a while
                 IOException sendFailure = sendAll(c.output(), new byte[64 * 1024], 512);
