@@ -53,7 +53,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        timer = new ConnectionTimer(loop.loop, this::timedOut);
+        timer = new ConnectionTimer(loop, this::timedOut);
         // a new connection gets the head timeout, not the keep-alive one: it has not earned any idle time yet
         timer.arm(listener.requestHeaderNanos);
     }

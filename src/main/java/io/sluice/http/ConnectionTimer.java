@@ -1,68 +1,43 @@
 package io.sluice.http;
 
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
-
-import java.util.concurrent.TimeUnit;
-
 /**
- * One re-armable timeout per connection. Arming only moves a deadline; the scheduled task, when it runs early,
- * re-schedules itself for the remaining time. So a keep-alive connection serving many requests schedules about
- * one task per timeout period instead of scheduling and cancelling one per request.
+ * One re-armable timeout per connection. It sits in its loop's {@link TimerQueue} for the armed duration, so
+ * arming, re-arming and disarming are list operations and schedule nothing per connection.
  */
-final class ConnectionTimer implements Runnable {
-    private final EventLoop loop;
+final class ConnectionTimer {
+    private final ProxyLoop loop;
     private final Runnable onExpiry;
-    /** 0 when disarmed. */
-    private long deadline;
-    private ScheduledFuture<?> task;
-    private long taskDeadline;
+    // owned by the TimerQueue the timer is in
+    TimerQueue queue;
+    ConnectionTimer prev;
+    ConnectionTimer next;
+    long deadline;
 
-    ConnectionTimer(EventLoop loop, Runnable onExpiry) {
+    ConnectionTimer(ProxyLoop loop, Runnable onExpiry) {
         this.loop = loop;
         this.onExpiry = onExpiry;
     }
 
+    /** (Re)starts the timeout: it expires {@code delayNanos} from now unless armed again or disarmed first. */
     void arm(long delayNanos) {
-        deadline = System.nanoTime() + delayNanos;
-        if (task == null || taskDeadline - deadline > 0) {
-            if (task != null) {
-                task.cancel(false);
-            }
-            schedule(deadline, delayNanos);
+        if (queue != null) {
+            queue.remove(this);
         }
+        loop.timerQueue(delayNanos).add(this, System.nanoTime());
     }
 
     void disarm() {
-        deadline = 0;
+        if (queue != null) {
+            queue.remove(this);
+        }
     }
 
-    /** Disarms and drops the scheduled task (the connection is closing). */
+    /** Disarms for good (the connection is closed). */
     void cancel() {
-        deadline = 0;
-        if (task != null) {
-            task.cancel(false);
-            task = null;
-        }
+        disarm();
     }
 
-    @Override
-    public void run() {
-        task = null;
-        if (deadline == 0) {
-            return;
-        }
-        long remaining = deadline - System.nanoTime();
-        if (remaining > 0) {
-            schedule(deadline, remaining);
-            return;
-        }
-        deadline = 0;
+    void expired() {
         onExpiry.run();
-    }
-
-    private void schedule(long at, long delayNanos) {
-        taskDeadline = at;
-        task = loop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
     }
 }

@@ -10,6 +10,7 @@ import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
 import io.sluice.pool.ServerPool;
 
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,8 @@ public final class ProxyLoop {
     final HeadParser parser = new HeadParser();
     private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
     private final Map<Cluster, Balancer> balancers = new IdentityHashMap<>();
+    /** One queue per distinct timeout duration; the config makes few of them, so a scan beats a map. */
+    private TimerQueue[] timerQueues = new TimerQueue[0];
 
     public ProxyLoop(EventLoop loop, List<Cluster> clusters, Class<? extends SocketChannel> channelType) {
         this.loop = loop;
@@ -56,6 +59,19 @@ public final class ProxyLoop {
 
     ServerPool pool(Server server) {
         return pools.get(server);
+    }
+
+    /** This loop's queue of timers armed for {@code durationNanos}. */
+    TimerQueue timerQueue(long durationNanos) {
+        for (TimerQueue q : timerQueues) {
+            if (q.durationNanos == durationNanos) {
+                return q;
+            }
+        }
+        TimerQueue q = new TimerQueue(loop, durationNanos);
+        timerQueues = Arrays.copyOf(timerQueues, timerQueues.length + 1);
+        timerQueues[timerQueues.length - 1] = q;
+        return q;
     }
 
     Balancer balancer(Cluster cluster) {

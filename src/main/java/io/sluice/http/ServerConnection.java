@@ -20,7 +20,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     ServerConnection(PooledConnection pooled, ProxyLoop loop, long responseTimeoutNanos) {
         this.pooled = pooled;
         this.responseTimeoutNanos = responseTimeoutNanos;
-        this.timer = new ConnectionTimer(loop.loop, this::timedOut);
+        this.timer = new ConnectionTimer(loop, this::timedOut);
         pooled.attach(this);
     }
 
