@@ -55,7 +55,7 @@ public final class Sluice implements AutoCloseable {
             List<Cluster> all = List.copyOf(clusters.values());
             for (EventExecutor executor : group) {
                 EventLoop loop = (EventLoop) executor;
-                loops.put(loop, new ProxyLoop(loop, all, transports.channel()));
+                loops.put(loop, new ProxyLoop(loop, loops.size(), all, transports.channel()));
             }
             for (ListenerConfig l : config.listeners()) {
                 bind(l, transports);

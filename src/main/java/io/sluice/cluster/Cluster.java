@@ -29,8 +29,17 @@ public final class Cluster {
         return servers;
     }
 
-    /** A new balancer for one event loop: balancing state is per loop, so picking needs no synchronisation. */
-    public Balancer newBalancer() {
-        return new SmoothWeightedRoundRobin(servers);
+    /**
+     * A new balancer for one event loop: balancing state is per loop, so picking needs no synchronisation. Loop
+     * {@code loopIndex} starts that many picks into the cycle, so that the loops do not all send their first
+     * requests to the same server; weights still hold exactly over each loop's cycle.
+     */
+    public Balancer newBalancer(int loopIndex) {
+        SmoothWeightedRoundRobin balancer = new SmoothWeightedRoundRobin(servers);
+        int totalWeight = servers.stream().mapToInt(s -> s.config().weight()).sum();
+        for (int i = 0; i < loopIndex % totalWeight; i++) {
+            balancer.pick(0);
+        }
+        return balancer;
     }
 }

@@ -30,10 +30,13 @@ public final class ProxyLoop {
     /** One queue per distinct timeout duration; the config makes few of them, so a scan beats a map. */
     private TimerQueue[] timerQueues = new TimerQueue[0];
 
-    public ProxyLoop(EventLoop loop, List<Cluster> clusters, Class<? extends SocketChannel> channelType) {
+    /**
+     * @param index this loop's position among the event loops (staggers the balancers' starting points)
+     */
+    public ProxyLoop(EventLoop loop, int index, List<Cluster> clusters, Class<? extends SocketChannel> channelType) {
         this.loop = loop;
         for (Cluster cluster : clusters) {
-            balancers.put(cluster, cluster.newBalancer());
+            balancers.put(cluster, cluster.newBalancer(index));
             Bootstrap template = new Bootstrap()
                     .group(loop)
                     .channel(channelType)
