@@ -92,7 +92,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSING;
-        timer.cancel();
+        timer.disarm();
         releasePending();
         Exchange e = exchange;
         exchange = null;

@@ -32,11 +32,6 @@ final class ConnectionTimer {
         }
     }
 
-    /** Disarms for good (the connection is closed). */
-    void cancel() {
-        disarm();
-    }
-
     void expired() {
         onExpiry.run();
     }

@@ -65,7 +65,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        timer.cancel();
+        timer.disarm();
         Exchange e = exchange;
         if (e != null) {
             e.serverFailed(CloseReason.SERVER_CLOSE);

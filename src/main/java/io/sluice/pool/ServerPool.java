@@ -113,6 +113,7 @@ public final class ServerPool {
             case CLOSED:
                 return;
             case IDLE:
+                // an idle connection already taken off the deque (and the gauge) by its caller is not found here
                 if (idle.remove(connection)) {
                     server.addIdle(-1);
                 }
@@ -161,12 +162,8 @@ public final class ServerPool {
         while ((connection = idle.pollFirst()) != null) {
             server.addIdle(-1);
             if (!connection.channel.isActive()) {
-                connection.state = PooledConnection.State.LEASED;
-                server.addActive(1);
                 close(connection, CloseReason.SERVER_CLOSE);
             } else if (now - connection.idleSinceNanos >= idleTimeoutNanos) {
-                connection.state = PooledConnection.State.LEASED;
-                server.addActive(1);
                 close(connection, CloseReason.IDLE_TIMEOUT);
             } else {
                 return connection;
@@ -285,11 +282,11 @@ public final class ServerPool {
         if (next != null) {
             give(next, connection);
         } else if (closed) {
-            closeIdle(connection, CloseReason.SHUTDOWN);
+            close(connection, CloseReason.SHUTDOWN);
         } else if (server.rebalanceWanted()) {
-            closeIdle(connection, CloseReason.REBALANCE);
+            close(connection, CloseReason.REBALANCE);
         } else if (idle.size() >= maxIdle) {
-            closeIdle(connection, CloseReason.POOL_FULL);
+            close(connection, CloseReason.POOL_FULL);
         } else {
             pool(connection);
         }
@@ -319,13 +316,6 @@ public final class ServerPool {
         if (sweep == null) {
             scheduleSweep(idleTimeoutNanos);
         }
-    }
-
-    private void closeIdle(PooledConnection connection, CloseReason reason) {
-        // an IDLE connection not in the deque: count it as leased for close()'s bookkeeping
-        connection.state = PooledConnection.State.LEASED;
-        server.addActive(1);
-        close(connection, reason);
     }
 
     private void shedOldestIdle() {
@@ -369,7 +359,7 @@ public final class ServerPool {
             }
             oldestFirst.remove();
             server.addIdle(-1);
-            closeIdle(connection, CloseReason.IDLE_TIMEOUT);
+            close(connection, CloseReason.IDLE_TIMEOUT);
         }
         topUp();
         PooledConnection oldest = idle.peekLast();
