@@ -1,7 +1,6 @@
 package io.sluice;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -33,8 +32,7 @@ import java.util.concurrent.TimeUnit;
 /** A running Sluice: event loops, listeners, pools and the admin listener of one configuration. */
 public final class Sluice implements AutoCloseable {
     private static final int ACCEPT_BACKLOG = 4096;
-    /** One allocator for all client channels instead of one each (its per-channel handles are separate). */
-    private static final AdaptiveRecvByteBufAllocator SHARED_RECEIVE_ALLOCATOR = new AdaptiveRecvByteBufAllocator();
+    private static final LoopSharedReceiveAllocator CLIENT_RECEIVE_ALLOCATOR = new LoopSharedReceiveAllocator();
 
     private final SluiceConfig config;
     private final EventLoopGroup group;
@@ -93,7 +91,7 @@ public final class Sluice implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(limiter)
                 // TCP_NODELAY is Netty's default for accepted sockets; setting it again costs a syscall per connection
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, SHARED_RECEIVE_ALLOCATOR)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECEIVE_ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyLoop.WATERMARK)
                 .childHandler(listener.clientInitializer(loops))
                 .bind(l.address().toSocketAddress())

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -38,7 +39,7 @@ public class RequestHeadBenchmark {
             + "Upgrade-Insecure-Requests: 1\r\n"
             + "X-Forwarded-For: 203.0.113.7\r\n"
             + "\r\n";
-    private static final byte[] CLIENT = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+    private static final InetAddress CLIENT = InetAddress.getLoopbackAddress();
 
     @Param({"wrk", "browser"})
     public String head;

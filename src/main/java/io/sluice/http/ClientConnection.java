@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * the request body, and serves pipelined requests one after the other. Bytes not consumed yet wait in
  * {@code pending}; between requests the connection holds no buffer and no exchange.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements ConnectionTimer.Owner {
     private enum Phase {
         /** Between requests (or before the first): no byte of the next request yet. */
         IDLE,
@@ -41,7 +41,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Where the search for the end of the head resumes, or -1 to start at the reader index. */
     private int scanFrom = -1;
     private Exchange exchange;
-    private byte[] address;
     private boolean processing;
     private boolean reprocess;
 
@@ -53,7 +52,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        timer = new ConnectionTimer(loop, this::timedOut);
+        timer = new ConnectionTimer(loop, this);
         // a new connection gets the head timeout, not the keep-alive one: it has not earned any idle time yet
         timer.arm(listener.requestHeaderNanos);
     }
@@ -225,7 +224,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             }
             return true;
         }
-        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, address());
+        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, ((InetSocketAddress) channel.remoteAddress()).getAddress());
         boolean hostMissing = p.hostStart < 0 && p.authorityStart < 0;
         Exchange e = new Exchange(this, route.cluster(), p.method, p.http11, keepAlive, head, hostMissing, body);
         pending.readerIndex(end);
@@ -326,7 +325,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return phase == Phase.CLOSING;
     }
 
-    private void timedOut() {
+    @Override
+    public void timedOut() {
         switch (phase) {
             case IDLE:
                 closeAfterFlush(false);
@@ -343,14 +343,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 channel.close(); // the client neither read the last answer nor closed in time
                 break;
         }
-    }
-
-    private byte[] address() {
-        if (address == null) {
-            InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
-            address = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
-        }
-        return address;
     }
 
     private void releasePending() {

@@ -5,17 +5,22 @@ package io.sluice.http;
  * arming, re-arming and disarming are list operations and schedule nothing per connection.
  */
 final class ConnectionTimer {
+    /** What a timer tells when it expires (the connection itself, so no callback object is kept per connection). */
+    interface Owner {
+        void timedOut();
+    }
+
     private final ProxyLoop loop;
-    private final Runnable onExpiry;
+    private final Owner owner;
     // owned by the TimerQueue the timer is in
     TimerQueue queue;
     ConnectionTimer prev;
     ConnectionTimer next;
     long deadline;
 
-    ConnectionTimer(ProxyLoop loop, Runnable onExpiry) {
+    ConnectionTimer(ProxyLoop loop, Owner owner) {
         this.loop = loop;
-        this.onExpiry = onExpiry;
+        this.owner = owner;
     }
 
     /** (Re)starts the timeout: it expires {@code delayNanos} from now unless armed again or disarmed first. */
@@ -33,6 +38,6 @@ final class ConnectionTimer {
     }
 
     void expired() {
-        onExpiry.run();
+        owner.timedOut();
     }
 }

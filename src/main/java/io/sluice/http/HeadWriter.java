@@ -3,6 +3,10 @@ package io.sluice.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+
 /**
  * Writes the heads Sluice forwards: the request toward a server and the response toward a client, copied from the
  * received head with only what must change rewritten (RFC 9110 §7.6: hop-by-hop fields dropped, Via and
@@ -33,7 +37,7 @@ final class HeadWriter {
      * (see {@link #finishRequest}).
      */
     static ByteBuf request(ByteBufAllocator alloc, HeadParser p, ByteBuf src, int headStart, int headEnd,
-                           byte[] clientAddress) {
+                           InetAddress clientAddress) {
         ByteBuf out = alloc.directBuffer(headEnd - headStart + 160 + HOST_RESERVE);
         out.writeBytes(src, headStart, p.targetStart - headStart);
         if (p.authorityStart >= 0) {
@@ -74,7 +78,7 @@ final class HeadWriter {
         if (joinValues(out, p, src, HeaderName.X_FORWARDED_FOR)) {
             out.writeBytes(COMMA);
         }
-        out.writeBytes(clientAddress);
+        writeAddress(out, clientAddress);
         out.writeBytes(CRLF);
         out.writeBytes(XFP_HTTP);
         if (p.authorityStart >= 0) {
@@ -136,6 +140,28 @@ final class HeadWriter {
         }
         out.writeBytes(CRLF);
         return out;
+    }
+
+    /** Writes an IPv4 address as digits straight into the head: no string per request, none kept per connection. */
+    static void writeAddress(ByteBuf out, InetAddress address) {
+        if (!(address instanceof Inet4Address)) {
+            out.writeCharSequence(address.getHostAddress(), StandardCharsets.US_ASCII);
+            return;
+        }
+        byte[] octets = address.getAddress();
+        for (int i = 0; i < 4; i++) {
+            if (i > 0) {
+                out.writeByte('.');
+            }
+            int octet = octets[i] & 0xFF;
+            if (octet >= 100) {
+                out.writeByte('0' + octet / 100);
+            }
+            if (octet >= 10) {
+                out.writeByte('0' + octet / 10 % 10);
+            }
+            out.writeByte('0' + octet % 10);
+        }
     }
 
     private static void field(ByteBuf out, byte[] prefix, ByteBuf src, int start, int end) {

@@ -10,7 +10,7 @@ import io.sluice.pool.PooledConnection;
  * The one handler of a server connection. While leased it feeds the bound exchange; while idle in the pool any
  * byte or close evicts the connection at once, so a stale connection is dropped before a request can use it.
  */
-final class ServerConnection extends ChannelInboundHandlerAdapter {
+final class ServerConnection extends ChannelInboundHandlerAdapter implements ConnectionTimer.Owner {
     final PooledConnection pooled;
     final ReadGate gate = new ReadGate();
     final ConnectionTimer timer;
@@ -20,7 +20,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     ServerConnection(PooledConnection pooled, ProxyLoop loop, long responseTimeoutNanos) {
         this.pooled = pooled;
         this.responseTimeoutNanos = responseTimeoutNanos;
-        this.timer = new ConnectionTimer(loop, this::timedOut);
+        this.timer = new ConnectionTimer(loop, this);
         pooled.attach(this);
     }
 
@@ -83,7 +83,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void timedOut() {
+    @Override
+    public void timedOut() {
         Exchange e = exchange;
         if (e != null) {
             e.serverTimedOut();
