@@ -60,8 +60,13 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     private PooledConnection pooled;
     private ServerConnection serverSide;
     private boolean serverNeedsFlush;
-    /** What was sent on a reused connection, kept until the first response byte in case it must be replayed. */
-    private List<ByteBuf> replay;
+    /** Whether what is sent is kept, until the first response byte, to be replayed if the connection was stale. */
+    private boolean recordReplay;
+    /** The head as sent, kept by reference: its reader index is restored to replay it, so nothing is copied. */
+    private ByteBuf replayHead;
+    private int replayHeadStart;
+    /** Body parts sent after the head, if any. */
+    private List<ByteBuf> replayBody;
     private int replayBytes;
     private boolean retried;
 
@@ -131,17 +136,46 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     }
 
     private void sendToServer(ByteBuf buf) {
-        if (replay != null) {
-            if (replayBytes + buf.readableBytes() <= MAX_REPLAY_BYTES) {
-                replay.add(buf.retainedDuplicate());
-                replayBytes += buf.readableBytes();
-            } else {
-                dropReplay();
-            }
+        if (recordReplay) {
+            record(buf);
         }
         Channel channel = pooled.channel();
         serverNeedsFlush = true;
         channel.write(buf, channel.voidPromise());
+    }
+
+    private void record(ByteBuf buf) {
+        if (replayBytes + buf.readableBytes() > MAX_REPLAY_BYTES) {
+            dropReplay();
+            return;
+        }
+        replayBytes += buf.readableBytes();
+        if (replayHead == null) {
+            replayHead = buf.retain();
+            replayHeadStart = buf.readerIndex();
+        } else {
+            if (replayBody == null) {
+                replayBody = new ArrayList<>(4);
+            }
+            replayBody.add(buf.retainedDuplicate());
+        }
+    }
+
+    /** Sends again what was sent on the stale connection. */
+    private void replay(Channel channel) {
+        ByteBuf head = replayHead;
+        List<ByteBuf> body = replayBody;
+        recordReplay = false; // a request is replayed once at most
+        replayHead = null;
+        replayBody = null;
+        replayBytes = 0;
+        channel.write(head.readerIndex(replayHeadStart), channel.voidPromise());
+        if (body != null) {
+            for (ByteBuf part : body) {
+                channel.write(part, channel.voidPromise());
+            }
+        }
+        serverNeedsFlush = true;
     }
 
     /**
@@ -195,20 +229,12 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         serverSide.bind(this);
         server.countRequest();
         state = State.FORWARDING;
-        if (replay != null) {
-            // the retry of a request whose pooled connection was found closed: send what was sent before
-            List<ByteBuf> parts = replay;
-            replay = null;
-            Channel channel = connection.channel();
-            for (ByteBuf part : parts) {
-                channel.write(part, channel.voidPromise());
-            }
-            serverNeedsFlush = true;
+        if (replayHead != null) {
+            // the retry of a request whose pooled connection was found closed
+            replay(connection.channel());
         } else {
             HeadWriter.finishRequest(requestHead, hostMissing ? hostOf(server) : null);
-            if (connection.reused() && method.idempotent && !retried) {
-                replay = new ArrayList<>(4);
-            }
+            recordReplay = connection.reused() && method.idempotent && !retried;
             ByteBuf head = requestHead;
             requestHead = null;
             sendToServer(head);
@@ -352,6 +378,15 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
                 return;
             }
         } else if (!dechunk && stop > from) {
+            if (stop == to) {
+                // the rest of the buffer is body: the buffer itself goes to the client, not a slice of it
+                responsePending = null;
+                client.write(buf);
+                if (responseBody.isDone()) {
+                    responseComplete();
+                }
+                return;
+            }
             client.write(buf.retainedSlice(from, stop - from));
         }
         buf.readerIndex(stop);
@@ -419,7 +454,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             responseComplete();
             return;
         }
-        if (!responseBytesSeen && replay != null && !retried && state != State.DRAINING) {
+        if (!responseBytesSeen && replayHead != null && !retried && state != State.DRAINING) {
             retryOnFreshConnection();
             return;
         }
@@ -559,12 +594,17 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     }
 
     private void dropReplay() {
-        if (replay != null) {
-            for (ByteBuf part : replay) {
+        recordReplay = false;
+        if (replayHead != null) {
+            replayHead.release();
+            replayHead = null;
+        }
+        if (replayBody != null) {
+            for (ByteBuf part : replayBody) {
                 part.release();
             }
-            replay = null;
-            replayBytes = 0;
+            replayBody = null;
         }
+        replayBytes = 0;
     }
 }

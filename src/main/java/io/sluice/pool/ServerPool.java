@@ -205,6 +205,9 @@ public final class ServerPool {
     }
 
     private PendingLease firstWaiting(boolean includeFresh) {
+        if (waiting.isEmpty()) {
+            return null; // the common case, without an iterator
+        }
         for (PendingLease lease : waiting) {
             if (includeFresh || !lease.fresh) {
                 return lease;

@@ -93,6 +93,26 @@ class StalePooledConnectionTest {
     }
 
     @Test
+    void idempotentRequestWithABodyIsReplayedWhole() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.start(origin);
+        String body = "x".repeat(3000) + "end";
+        try (RawHttpClient c = proxy.connect()) {
+            assertThat(get(c, "/size/10?first").status()).isEqualTo(200);
+            origin.awaitIdleConnections(1, WAIT);
+            assertThat(origin.dropNextRequestOnIdleConnections()).isEqualTo(1);
+            c.send(RawHttpClient.request("PUT", "/echo?replayed", "Host: t",
+                    "Content-Length: " + body.length()) + body);
+            RawResponse r = c.readResponse("PUT");
+            assertThat(r.status()).as("%s", r).isEqualTo(200);
+            assertThat(r.bodyText()).isEqualTo(body);
+            // the connection is clean after the replay: the next request is answered normally
+            assertThat(get(c, "/size/7?next").body()).hasSize(7);
+        }
+        assertThat(origin.requests("/echo")).extracting(TestOrigin.Request::dropped).containsExactly(true, false);
+    }
+
+    @Test
     void retriedOnlyOnce() throws Exception {
         TestOrigin origin = proxy.origin();
         proxy.start(origin);
