@@ -22,10 +22,10 @@ SLUICE_ADMIN_PORT=${SLUICE_ADMIN_PORT:-18901}
 HAPROXY_PORT=${HAPROXY_PORT:-18081}
 NGINX_PORT=${NGINX_PORT:-18082}
 PROXIES=${PROXIES:-"sluice haproxy nginx"}
-# Sluice's JVM. With `taskset -c 1` the JVM sees one CPU and would pick SerialGC, so the GC is named explicitly.
+# Sluice's JVM, on top of bin/sluice's defaults (G1 named explicitly: under `taskset -c 1` ergonomics would pick Serial).
 # AlwaysPreTouch makes the fixed-size heap resident from the start, so an RSS delta shows non-heap growth only
 # (without it, RSS growth mostly counts eden pages first touched by garbage; see README).
-SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m -XX:+AlwaysPreTouch}
+SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}
 export SLUICE_JAVA_OPTS
 SLUICE_WARMUP_S=${SLUICE_WARMUP_S:-5}      # per Sluice start: this many seconds of 1 KiB, then of 100 KiB, then
                                            # 40,000 new connections (not recorded); 0 = no warm-up
