@@ -13,7 +13,7 @@ public final class Cluster {
     public Cluster(ClusterConfig config) {
         this.config = config;
         List<Server> list = new ArrayList<>();
-        config.servers().forEach(s -> list.add(new Server(s)));
+        config.servers().forEach(s -> list.add(new Server(s, config.slowStart())));
         this.servers = List.copyOf(list);
     }
 
@@ -38,7 +38,7 @@ public final class Cluster {
         SmoothWeightedRoundRobin balancer = new SmoothWeightedRoundRobin(servers);
         int totalWeight = servers.stream().mapToInt(s -> s.config().weight()).sum();
         for (int i = 0; i < loopIndex % totalWeight; i++) {
-            balancer.pick(0);
+            balancer.pick(0, 0);
         }
         return balancer;
     }

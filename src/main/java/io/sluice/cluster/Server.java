@@ -3,6 +3,7 @@ package io.sluice.cluster;
 import io.sluice.config.ServerConfig;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,9 +30,21 @@ public final class Server {
     private final LongAdder active = new LongAdder();
     private final LongAdder idle = new LongAdder();
     private final LongAdder[] closes = new LongAdder[CloseReason.values().length];
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final long slowStartNanos;
+    private volatile AdminState adminState = AdminState.ENABLED;
+    private volatile boolean healthy = true;
+    private volatile boolean ejected;
+    private volatile boolean slowStarting;
+    private volatile long slowStartBegan;
 
     public Server(ServerConfig config) {
+        this(config, Duration.ZERO);
+    }
+
+    public Server(ServerConfig config, Duration slowStart) {
         this.config = config;
+        this.slowStartNanos = slowStart.toNanos();
         this.address = config.address().toSocketAddress();
         for (int i = 0; i < closes.length; i++) {
             closes[i] = new LongAdder();
@@ -46,8 +59,102 @@ public final class Server {
         return address;
     }
 
+    /** What the admin set: whether the server takes new requests at all. */
+    public enum AdminState { ENABLED, DRAINING, DISABLED }
+
     public ServerState state() {
-        return ServerState.UP;
+        AdminState admin = adminState;
+        if (admin == AdminState.DISABLED) {
+            return ServerState.DISABLED;
+        }
+        if (admin == AdminState.DRAINING) {
+            return ServerState.DRAINING;
+        }
+        if (!healthy) {
+            return ServerState.DOWN;
+        }
+        return ejected ? ServerState.EJECTED : ServerState.UP;
+    }
+
+    /** Whether balancers may pick this server for a new request. */
+    public boolean available() {
+        return adminState == AdminState.ENABLED && healthy && !ejected;
+    }
+
+    public AdminState adminState() {
+        return adminState;
+    }
+
+    public void setAdminState(AdminState state) {
+        AdminState before = adminState;
+        adminState = state;
+        if (before != AdminState.ENABLED && state == AdminState.ENABLED) {
+            startSlowStart();
+        }
+    }
+
+    /** Set by the health checker. */
+    public void setHealthy(boolean up) {
+        boolean before = healthy;
+        healthy = up;
+        if (!before && up) {
+            startSlowStart();
+        }
+    }
+
+    public boolean healthy() {
+        return healthy;
+    }
+
+    /** Set by passive health checking. */
+    public void setEjected(boolean out) {
+        boolean before = ejected;
+        ejected = out;
+        if (before && !out) {
+            startSlowStart();
+        }
+    }
+
+    public boolean ejected() {
+        return ejected;
+    }
+
+    private void startSlowStart() {
+        if (slowStartNanos > 0) {
+            slowStartBegan = System.nanoTime();
+            slowStarting = true;
+        }
+    }
+
+    /**
+     * The weight balancers use now: the configured one, or during slow start a share of it that grows linearly
+     * from 10% to 100% (never below 1).
+     */
+    public int effectiveWeight(long nowNanos) {
+        int weight = config.weight();
+        if (!slowStarting) {
+            return weight;
+        }
+        long elapsed = nowNanos - slowStartBegan;
+        if (elapsed >= slowStartNanos) {
+            slowStarting = false;
+            return weight;
+        }
+        double share = 0.1 + 0.9 * elapsed / slowStartNanos;
+        return Math.max(1, (int) Math.round(weight * share));
+    }
+
+    /** Requests sent to this server and not finished, over all event loops (for least_request). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    public void requestEnded() {
+        inFlight.decrementAndGet();
     }
 
     /** Takes one of the server's {@code max_connections} slots, if any is free. */

@@ -2,9 +2,18 @@ package io.sluice.cluster;
 
 import java.util.Locale;
 
-/** Administrative and health state of a server, as shown in /stats. */
+/** A server's state as /stats shows it: the first that applies of disabled, draining, down, ejected, up. */
 public enum ServerState {
-    UP;
+    /** Takes requests. */
+    UP,
+    /** Failed its active health checks ({@code fall} in a row); back after {@code rise} passed ones. */
+    DOWN,
+    /** Failed too many requests in a row (passive check); back when a health check passes after the ejection. */
+    EJECTED,
+    /** Set by the admin: no new requests, requests in flight finish. */
+    DRAINING,
+    /** Set by the admin: no requests. */
+    DISABLED;
 
     public String key() {
         return name().toLowerCase(Locale.ROOT);

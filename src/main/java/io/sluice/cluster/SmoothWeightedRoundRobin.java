@@ -8,30 +8,29 @@ import java.util.List;
  * is chosen exactly {@code weight} times, interleaved rather than in bursts.
  */
 final class SmoothWeightedRoundRobin implements Balancer {
-    private final int[] weights;
+    private final Server[] servers;
     private final long[] current;
 
     SmoothWeightedRoundRobin(List<Server> servers) {
         if (servers.size() > Long.SIZE) {
             throw new IllegalArgumentException("servers: " + servers.size() + " (expected: <= 64)");
         }
-        weights = new int[servers.size()];
+        this.servers = servers.toArray(new Server[0]);
         current = new long[servers.size()];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = servers.get(i).config().weight();
-        }
     }
 
     @Override
-    public int pick(long tried) {
+    public int pick(long tried, long hash) {
         int best = -1;
         long total = 0;
-        for (int i = 0; i < weights.length; i++) {
-            if ((tried & (1L << i)) != 0) {
+        long now = System.nanoTime();
+        for (int i = 0; i < servers.length; i++) {
+            if ((tried & (1L << i)) != 0 || !servers[i].available()) {
                 continue;
             }
-            current[i] += weights[i];
-            total += weights[i];
+            int weight = servers[i].effectiveWeight(now);
+            current[i] += weight;
+            total += weight;
             if (best < 0 || current[i] > current[best]) {
                 best = i;
             }

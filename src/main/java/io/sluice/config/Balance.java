@@ -1,4 +1,13 @@
 package io.sluice.config;
 
-/** How a cluster picks a server. Only round robin exists so far; the loader rejects the others. */
-public enum Balance { ROUND_ROBIN }
+/** How a cluster picks a server. */
+public enum Balance {
+    /** Smooth weighted round robin: weights respected exactly over each cycle. */
+    ROUND_ROBIN,
+    /** Power of two choices on outstanding requests (counted over all event loops), divided by weight. */
+    LEAST_REQUEST,
+    /** A ring of server points keyed by {@link HashOn}: the same key reaches the same server. */
+    CONSISTENT_HASH,
+    /** Weighted random. */
+    RANDOM
+}

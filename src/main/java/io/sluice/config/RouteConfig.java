@@ -1,5 +1,34 @@
 package io.sluice.config;
 
-/** A route: requests matching {@code match} go to {@code cluster}. */
-public record RouteConfig(RouteMatch match, String cluster) {
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A route: requests matching {@code match} go to {@code cluster}.
+ *
+ * @param rewritePathPrefix      replaces the matched {@code path_prefix} in the forwarded target ({@code null}: none)
+ * @param addRequestHeaders      fields added to the forwarded request, in order (an existing field of the same name
+ *                               is replaced)
+ * @param removeRequestHeaders   field names dropped from the forwarded request
+ * @param timeout                response timeout for this route; {@code null}: the cluster's
+ * @param retries                tries after the first one for a request that failed safely (default 1)
+ */
+public record RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
+                          Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
+                          int retries) {
+    public static final int DEFAULT_RETRIES = 1;
+    public static final int MAX_RETRIES = 5;
+
+    public RouteConfig {
+        addRequestHeaders = addRequestHeaders == null ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(addRequestHeaders));
+        removeRequestHeaders = removeRequestHeaders == null ? List.of() : List.copyOf(removeRequestHeaders);
+    }
+
+    public RouteConfig(RouteMatch match, String cluster) {
+        this(match, cluster, null, Map.of(), List.of(), null, DEFAULT_RETRIES);
+    }
 }

@@ -206,7 +206,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     // ---- leasing ----
 
     private void leaseNextServer() {
-        int index = balancer.pick(triedServers);
+        int index = balancer.pick(triedServers, 0);
         if (index < 0) {
             failBeforeResponse(503);
             return;

@@ -28,7 +28,7 @@ class SmoothWeightedRoundRobinTest {
         int[] counts = new int[3];
         StringBuilder order = new StringBuilder();
         for (int i = 0; i < 7 * 10; i++) {
-            int pick = b.pick(0);
+            int pick = b.pick(0, 0);
             counts[pick]++;
             if (i < 7) {
                 order.append(pick);
@@ -41,14 +41,14 @@ class SmoothWeightedRoundRobinTest {
     @Test
     void triedServersAreSkippedAndExhaustionIsMinusOne() {
         Balancer b = cluster(1, 1).newBalancer(0);
-        assertThat(b.pick(0b01)).isEqualTo(1);
-        assertThat(b.pick(0b10)).isEqualTo(0);
-        assertThat(b.pick(0b11)).isEqualTo(-1);
+        assertThat(b.pick(0b01, 0)).isEqualTo(1);
+        assertThat(b.pick(0b10, 0)).isEqualTo(0);
+        assertThat(b.pick(0b11, 0)).isEqualTo(-1);
     }
 
     @Test
     void loopsStartAtDifferentServers() {
         Cluster c = cluster(1, 1);
-        assertThat(c.newBalancer(0).pick(0)).isNotEqualTo(c.newBalancer(1).pick(0));
+        assertThat(c.newBalancer(0).pick(0, 0)).isNotEqualTo(c.newBalancer(1).pick(0, 0));
     }
 }
