@@ -31,6 +31,7 @@ public final class Server {
     private final LongAdder idle = new LongAdder();
     private final LongAdder[] closes = new LongAdder[CloseReason.values().length];
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final long slowStartNanos;
     private volatile AdminState adminState = AdminState.ENABLED;
     private volatile boolean healthy = true;
@@ -142,6 +143,26 @@ public final class Server {
         }
         double share = 0.1 + 0.9 * elapsed / slowStartNanos;
         return Math.max(1, (int) Math.round(weight * share));
+    }
+
+    /**
+     * A request to this server got an answer that is not a 5xx: the passive check's run of failures ends.
+     * Called on every response, so it stays a read when there is nothing to reset.
+     */
+    public void requestSucceeded() {
+        if (consecutiveFailures.get() != 0) {
+            consecutiveFailures.set(0);
+        }
+    }
+
+    /** A request to this server failed: connect failure, response timeout, broken response or a 5xx answer. */
+    public void requestFailed() {
+        consecutiveFailures.incrementAndGet();
+    }
+
+    /** Failures in a row (see {@link #requestFailed}). */
+    public int consecutiveFailures() {
+        return consecutiveFailures.get();
     }
 
     /** Requests sent to this server and not finished, over all event loops (for least_request). */
