@@ -3,6 +3,17 @@ package io.sluice.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.sluice.cluster.Cluster;
+import io.sluice.config.Balance;
+import io.sluice.config.ClusterConfig;
+import io.sluice.config.ClusterTimeouts;
+import io.sluice.config.HostPort;
+import io.sluice.config.PoolConfig;
+import io.sluice.config.RouteConfig;
+import io.sluice.config.RouteMatch;
+import io.sluice.config.ServerConfig;
+import io.sluice.route.Route;
+import io.sluice.route.RouteTable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -16,6 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The per-request work on a request head: find its end, parse it, and write the head forwarded to the server
@@ -40,6 +53,14 @@ public class RequestHeadBenchmark {
             + "X-Forwarded-For: 203.0.113.7\r\n"
             + "\r\n";
     private static final InetAddress CLIENT = InetAddress.getLoopbackAddress();
+    private static final Cluster CLUSTER = new Cluster(new ClusterConfig("bench", Balance.ROUND_ROBIN,
+            List.of(new ServerConfig(new HostPort("127.0.0.1", 9), 1, 1)), PoolConfig.DEFAULTS,
+            ClusterTimeouts.DEFAULTS));
+    /** A table like a small site's: the request matches the last route, after a host map lookup. */
+    private static final RouteTable ROUTES = new RouteTable(List.of(
+            new RouteConfig(new RouteMatch("static.example.com", "/"), "bench"),
+            new RouteConfig(new RouteMatch(null, "/admin"), "bench"),
+            new RouteConfig(new RouteMatch(null, "/"), "bench")), Map.of("bench", CLUSTER));
 
     @Param({"wrk", "browser"})
     public String head;
@@ -62,7 +83,8 @@ public class RequestHeadBenchmark {
     public int parseAndRewrite() {
         int end = HeadScanner.findEnd(request, request.readerIndex());
         int status = parser.parseRequest(request, request.readerIndex(), end, 8192, 100);
-        ByteBuf out = HeadWriter.request(alloc, parser, request, request.readerIndex(), end, CLIENT);
+        Route route = ROUTES.match(request, parser);
+        ByteBuf out = HeadWriter.request(alloc, parser, request, request.readerIndex(), end, CLIENT, route);
         HeadWriter.finishRequest(out, null);
         int size = out.readableBytes() + status;
         out.release();

@@ -9,12 +9,25 @@ import java.util.List;
 public final class Cluster {
     private final ClusterConfig config;
     private final List<Server> servers;
+    private final SurgeQueue surgeQueue;
+    private final RetryLimiter retryLimiter;
 
     public Cluster(ClusterConfig config) {
         this.config = config;
         List<Server> list = new ArrayList<>();
         config.servers().forEach(s -> list.add(new Server(s, config.slowStart())));
         this.servers = List.copyOf(list);
+        this.surgeQueue = new SurgeQueue(config.queue());
+        this.retryLimiter = new RetryLimiter(config.retryBudget(), servers);
+    }
+
+    /** Requests waiting, over all event loops, for a server of this cluster to have a connection free. */
+    public SurgeQueue surgeQueue() {
+        return surgeQueue;
+    }
+
+    public RetryLimiter retryLimiter() {
+        return retryLimiter;
     }
 
     public ClusterConfig config() {

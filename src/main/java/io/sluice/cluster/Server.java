@@ -241,6 +241,16 @@ public final class Server {
         return starvedCount.get() > 0;
     }
 
+    /**
+     * Asks every event loop's pool to close one idle connection to this server if a request waiting elsewhere
+     * needs its slot (each pool decides on its own loop).
+     */
+    public void shedIdleConnections() {
+        for (Runnable shedder : idleShedders) {
+            shedder.run();
+        }
+    }
+
     /** Registers an action that asks one event loop's pool to close one idle connection (runs on any thread). */
     public void addIdleShedder(Runnable shedder) {
         idleShedders.add(shedder);

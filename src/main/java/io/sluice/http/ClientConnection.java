@@ -6,8 +6,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.sluice.config.Balance;
 import io.sluice.route.Route;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
@@ -212,9 +214,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         listener.limiter.stats().countRequest();
         boolean keepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
         BodyFramer body = p.chunked ? BodyFramer.chunked() : p.contentLength > 0 ? BodyFramer.length(p.contentLength) : null;
-        Route route = p.authorityStart >= 0
-                ? listener.routes.match(pending, p.authorityStart, p.authorityEnd, p.pathStart, p.pathEnd)
-                : listener.routes.match(pending, p.hostStart, p.hostEnd, p.pathStart, p.pathEnd);
+        Route route = listener.routes.match(pending, p);
         if (route == null) {
             pending.readerIndex(end);
             boolean close = !keepAlive || body != null;
@@ -224,9 +224,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             }
             return true;
         }
-        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, ((InetSocketAddress) channel.remoteAddress()).getAddress());
+        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, clientAddress(), route);
         boolean hostMissing = p.hostStart < 0 && p.authorityStart < 0;
-        Exchange e = new Exchange(this, route.cluster(), p.method, p.http11, keepAlive, head, hostMissing, body);
+        long key = route.cluster().config().balance() == Balance.CONSISTENT_HASH ? BalanceKey.of(route, p,
+                pending, clientAddress()) : 0;
+        Exchange e = new Exchange(this, route, p.method, p.http11, keepAlive, head, hostMissing, body, key);
         pending.readerIndex(end);
         phase = Phase.EXCHANGE;
         timer.disarm();
@@ -343,6 +345,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 channel.close(); // the client neither read the last answer nor closed in time
                 break;
         }
+    }
+
+    InetAddress clientAddress() {
+        return ((InetSocketAddress) channel.remoteAddress()).getAddress();
     }
 
     private void releasePending() {

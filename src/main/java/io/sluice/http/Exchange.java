@@ -2,18 +2,24 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.cluster.Balancer;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
+import io.sluice.cluster.SurgeQueue;
 import io.sluice.pool.LeaseCallback;
 import io.sluice.pool.LeaseFailure;
 import io.sluice.pool.PendingLease;
 import io.sluice.pool.PooledConnection;
+import io.sluice.pool.ServerPool;
+import io.sluice.route.Route;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response, between a client connection and a leased server connection. The request may
@@ -21,8 +27,10 @@ import java.util.List;
  * whether each side is complete. Every path ends in {@link State#DONE} with the server connection released
  * (only after a clean exchange) or closed.
  */
-final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
+final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueue.Waiter {
     enum State {
+        /** Waiting in the cluster's surge queue: every eligible server is at its max_connections. */
+        QUEUED,
         /** Waiting for a server connection; the request's bytes wait in the client's buffer. */
         LEASING,
         /** Request head sent; its body may still stream; no response head yet. */
@@ -44,8 +52,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     static final int MAX_REPLAY_BYTES = 64 * 1024;
 
     private final ClientConnection client;
+    private final Route route;
     private final Cluster cluster;
     private final Balancer balancer;
+    /** The consistent-hash key of the request (0 for other policies). */
+    private final long balanceKey;
     private final Method method;
     private final boolean clientHttp11;
     private final boolean clientKeepAlive;
@@ -55,7 +66,17 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     private State state = State.LEASING;
 
     private long triedServers;
+    /** Tries left on other servers (the route's {@code retries}). */
+    private int retriesLeft;
+    /** This exchange holds a retry of the cluster's budget. */
+    private boolean retryTaken;
+    /** What to answer when no server is left to try: 503 until a request was sent, 502 after. */
+    private int exhaustedStatus = 503;
+    private SurgeQueue.Ticket queueTicket;
+    private ScheduledFuture<?> queueTimeout;
     private Server server;
+    /** The server counting this exchange in its requests in flight, or {@code null}. */
+    private Server inFlightOn;
     private PendingLease pendingLease;
     private PooledConnection pooled;
     private ServerConnection serverSide;
@@ -65,9 +86,13 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     /** The head as sent, kept by reference: its reader index is restored to replay it, so nothing is copied. */
     private ByteBuf replayHead;
     private int replayHeadStart;
+    /** Where the head's made-up Host field (and the blank line) begins, to rewrite it for another server. */
+    private int replayHostAt;
+    private boolean onReusedConnection;
     /** Body parts sent after the head, if any. */
     private List<ByteBuf> replayBody;
     private int replayBytes;
+    /** The request was already sent again on a fresh connection after a stale pooled one. */
     private boolean retried;
 
     private ByteBuf responsePending;
@@ -80,11 +105,14 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     private boolean closeClient;
     private long drained;
 
-    Exchange(ClientConnection client, Cluster cluster, Method method, boolean clientHttp11, boolean clientKeepAlive,
-             ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody) {
+    Exchange(ClientConnection client, Route route, Method method, boolean clientHttp11, boolean clientKeepAlive,
+             ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody, long balanceKey) {
         this.client = client;
-        this.cluster = cluster;
+        this.route = route;
+        this.cluster = route.cluster();
         this.balancer = client.loop.balancer(cluster);
+        this.balanceKey = balanceKey;
+        this.retriesLeft = route.retries();
         this.method = method;
         this.clientHttp11 = clientHttp11;
         this.clientKeepAlive = clientKeepAlive;
@@ -94,7 +122,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     }
 
     void start() {
-        leaseNextServer();
+        if (!cluster.surgeQueue().isEmpty()) {
+            queue(); // others wait already: behind them, in order of arrival
+        } else {
+            leaseNextServer();
+        }
     }
 
     // ---- request side ----
@@ -169,7 +201,13 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         replayHead = null;
         replayBody = null;
         replayBytes = 0;
-        channel.write(head.readerIndex(replayHeadStart), channel.voidPromise());
+        head.readerIndex(replayHeadStart);
+        if (hostMissing) {
+            // the Host that was made up from the server's address must name this server
+            head.writerIndex(replayHostAt);
+            HeadWriter.finishRequest(head, hostOf(server));
+        }
+        channel.write(head, channel.voidPromise());
         if (body != null) {
             for (ByteBuf part : body) {
                 channel.write(part, channel.voidPromise());
@@ -184,8 +222,13 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
      */
     private void armResponseTimer() {
         if (serverSide != null && state != State.DRAINING) {
-            serverSide.timer.arm(serverSide.responseTimeoutNanos);
+            serverSide.timer.arm(responseTimeoutNanos());
         }
+    }
+
+    private long responseTimeoutNanos() {
+        long routeTimeout = route.responseTimeoutNanos();
+        return routeTimeout >= 0 ? routeTimeout : serverSide.responseTimeoutNanos;
     }
 
     void flushServer() {
@@ -205,16 +248,133 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
 
     // ---- leasing ----
 
+    /**
+     * Leases a connection to the next server the balancer picks among those not tried yet and with a connection
+     * free; when every one it picks is at its {@code max_connections}, the request joins the surge queue.
+     */
     private void leaseNextServer() {
-        int index = balancer.pick(triedServers, 0);
-        if (index < 0) {
-            failBeforeResponse(503);
+        long skipped = triedServers;
+        boolean saturated = false;
+        for (;;) {
+            int index = balancer.pick(skipped, balanceKey);
+            if (index < 0) {
+                break;
+            }
+            Server candidate = cluster.servers().get(index);
+            ServerPool pool = client.loop.pool(candidate);
+            if (pool.hasCapacity()) {
+                triedServers |= 1L << index;
+                server = candidate;
+                countInFlight(candidate);
+                state = State.LEASING;
+                pendingLease = pool.lease(this, false);
+                return;
+            }
+            skipped |= 1L << index;
+            saturated = true;
+        }
+        if (saturated) {
+            queue();
+        } else {
+            failBeforeResponse(exhaustedStatus);
+        }
+    }
+
+    // ---- surge queue ----
+
+    private void queue() {
+        SurgeQueue surge = cluster.surgeQueue();
+        SurgeQueue.Ticket ticket = surge.enqueue(this);
+        if (ticket == null) {
+            failBeforeResponse(503); // the queue is full
             return;
         }
-        triedServers |= 1L << index;
-        server = cluster.servers().get(index);
-        state = State.LEASING;
-        pendingLease = client.loop.pool(server).lease(this, false);
+        state = State.QUEUED;
+        queueTicket = ticket;
+        queueTimeout = client.loop.loop.schedule(this::queueTimedOut, surge.timeoutNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return client.loop.loop;
+    }
+
+    @Override
+    public void capacityMaybeFree() {
+        SurgeQueue surge = cluster.surgeQueue();
+        if (state != State.QUEUED || !surge.isFirst(queueTicket)) {
+            return;
+        }
+        if (!anyCapacity()) {
+            surge.awaitSlots(cluster.servers());
+            return;
+        }
+        leaveQueue();
+        leaseNextServer();
+    }
+
+    private boolean anyCapacity() {
+        List<Server> servers = cluster.servers();
+        for (int i = 0; i < servers.size(); i++) {
+            Server s = servers.get(i);
+            if ((triedServers & (1L << i)) == 0 && s.available() && client.loop.pool(s).hasCapacity()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void queueTimedOut() {
+        if (state == State.QUEUED) {
+            leaveQueue();
+            failBeforeResponse(503);
+        }
+    }
+
+    private void leaveQueue() {
+        if (queueTicket != null) {
+            cluster.surgeQueue().leave(queueTicket);
+            queueTicket = null;
+            queueTimeout.cancel(false);
+            queueTimeout = null;
+        }
+    }
+
+    // ---- retries ----
+
+    /**
+     * Tries the request on another server after a failure before any response byte, if the route's retries
+     * and the cluster's retry budget allow; else answers {@code status}.
+     */
+    private void retryElsewhereOr(int status) {
+        exhaustedStatus = status;
+        if (retriesLeft == 0 || !takeRetry()) {
+            failBeforeResponse(status);
+            return;
+        }
+        retriesLeft--;
+        leaseNextServer();
+    }
+
+    private boolean takeRetry() {
+        if (retryTaken) {
+            return true; // one exchange holds one retry of the budget however often it retries
+        }
+        retryTaken = cluster.retryLimiter().tryStartRetry();
+        return retryTaken;
+    }
+
+    private void countInFlight(Server s) {
+        uncountInFlight();
+        inFlightOn = s;
+        s.requestStarted();
+    }
+
+    private void uncountInFlight() {
+        if (inFlightOn != null) {
+            inFlightOn.requestEnded();
+            inFlightOn = null;
+        }
     }
 
     @Override
@@ -225,16 +385,18 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             return;
         }
         pooled = connection;
+        onReusedConnection = connection.reused();
         serverSide = connection.attachment();
         serverSide.bind(this);
         server.countRequest();
         state = State.FORWARDING;
         if (replayHead != null) {
-            // the retry of a request whose pooled connection was found closed
+            // a retry: on a fresh connection after a stale pooled one, or on another server
             replay(connection.channel());
         } else {
+            replayHostAt = requestHead.writerIndex();
             HeadWriter.finishRequest(requestHead, hostMissing ? hostOf(server) : null);
-            recordReplay = connection.reused() && method.idempotent && !retried;
+            recordReplay = method.idempotent && (connection.reused() && !retried || retriesLeft > 0);
             ByteBuf head = requestHead;
             requestHead = null;
             sendToServer(head);
@@ -255,12 +417,16 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         if (state != State.LEASING) {
             return;
         }
+        uncountInFlight();
         if (failure == LeaseFailure.CLOSED) {
             failBeforeResponse(503);
-        } else {
-            // connect failed or hung, or the server is saturated: another server may do
-            leaseNextServer();
+            return;
         }
+        if (failure != LeaseFailure.QUEUE_FULL) {
+            server.requestFailed(); // could not connect, or not in time
+        }
+        // nothing was sent: another server may do
+        retryElsewhereOr(exhaustedStatus);
     }
 
     private static byte[] hostOf(Server server) {
@@ -325,6 +491,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             }
             buf.readerIndex(end);
             return true;
+        }
+        if (p.status >= 500) {
+            server.requestFailed(); // passive health checking counts 5xx answers
+        } else {
+            server.requestSucceeded();
         }
         if (method == Method.HEAD || p.status == 204 || p.status == 304) {
             responseBody = BodyFramer.length(0);
@@ -454,13 +625,22 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
             responseComplete();
             return;
         }
-        if (!responseBytesSeen && replayHead != null && !retried && state != State.DRAINING) {
+        boolean replayable = !responseBytesSeen && replayHead != null && state != State.DRAINING;
+        if (replayable && onReusedConnection && !retried) {
+            // a pooled connection the server closed while idle: normal keep-alive, not the server's fault
             retryOnFreshConnection();
             return;
+        }
+        if (state != State.DRAINING) {
+            server.requestFailed();
         }
         releaseServer(reason, false);
         if (state == State.DRAINING) {
             finish();
+        } else if (replayable) {
+            uncountInFlight();
+            state = State.LEASING;
+            retryElsewhereOr(502);
         } else {
             fail(502);
         }
@@ -473,6 +653,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     void serverTimedOut() {
         if (state == State.DONE) {
             return;
+        }
+        if (state != State.DRAINING) {
+            server.requestFailed();
         }
         releaseServer(state == State.DRAINING ? CloseReason.CLIENT_ABORT : CloseReason.RESPONSE_TIMEOUT, false);
         if (state == State.DRAINING) {
@@ -487,6 +670,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
         if (state == State.DONE) {
             return;
         }
+        leaveQueue();
         if (pendingLease != null) {
             pendingLease.cancel();
             pendingLease = null;
@@ -498,6 +682,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
     /** The client connection closed. */
     void clientGone() {
         switch (state) {
+            case QUEUED:
+                leaveQueue();
+                finish();
+                break;
             case LEASING:
                 if (pendingLease != null) {
                     pendingLease.cancel();
@@ -570,6 +758,12 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink {
 
     private void finish() {
         state = State.DONE;
+        leaveQueue();
+        uncountInFlight();
+        if (retryTaken) {
+            retryTaken = false;
+            cluster.retryLimiter().retryEnded();
+        }
         releaseResponsePending();
         dropReplay();
         if (requestHead != null) {

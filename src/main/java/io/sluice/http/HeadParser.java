@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.route.RequestView;
 
 import java.util.Arrays;
 
@@ -10,7 +11,7 @@ import java.util.Arrays;
  * head. One instance per event loop, reused: results are valid until the next {@code parse} call on that loop.
  * A failure is a value: {@link #parseRequest} and {@link #parseResponse} return an HTTP status, 0 on success.
  */
-final class HeadParser {
+final class HeadParser implements RequestView {
     static final int OK = 0;
     /** Header slots: name start, name end, value start, value end, line end (after CRLF). */
     private static final int SLOT = 5;
@@ -25,6 +26,8 @@ final class HeadParser {
 
     // request line
     Method method;
+    int methodStart;
+    int methodEnd;
     int targetStart;
     int targetEnd;
     /** Start of the path within the target: after the authority for absolute-form. */
@@ -55,7 +58,8 @@ final class HeadParser {
     boolean upgrade;
 
     /** Number of header fields parsed. */
-    int headerCount() {
+    @Override
+    public int headerCount() {
         return count;
     }
 
@@ -63,24 +67,58 @@ final class HeadParser {
         return names[i];
     }
 
-    int nameStart(int i) {
+    @Override
+    public int nameStart(int i) {
         return slots[i * SLOT];
     }
 
-    int nameEnd(int i) {
+    @Override
+    public int nameEnd(int i) {
         return slots[i * SLOT + 1];
     }
 
-    int valueStart(int i) {
+    @Override
+    public int valueStart(int i) {
         return slots[i * SLOT + 2];
     }
 
-    int valueEnd(int i) {
+    @Override
+    public int valueEnd(int i) {
         return slots[i * SLOT + 3];
     }
 
     int lineEnd(int i) {
         return slots[i * SLOT + 4];
+    }
+
+    @Override
+    public int methodStart() {
+        return methodStart;
+    }
+
+    @Override
+    public int methodEnd() {
+        return methodEnd;
+    }
+
+    @Override
+    public int routeHostStart() {
+        return authorityStart >= 0 ? authorityStart : hostStart;
+    }
+
+    @Override
+    public int routeHostEnd() {
+        return authorityStart >= 0 ? authorityEnd : hostEnd;
+    }
+
+    @Override
+    public int pathStart() {
+        return pathStart;
+    }
+
+    @Override
+    public int pathEnd() {
+        return pathEnd;
     }
 
     /**
@@ -166,6 +204,8 @@ final class HeadParser {
             return 400;
         }
         method = Method.of(buf, start, i);
+        methodStart = start;
+        methodEnd = i;
         targetStart = ++i;
         while (i < eol) {
             byte b = buf.getByte(i);

@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.route.Route;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -37,10 +38,17 @@ final class HeadWriter {
      * (see {@link #finishRequest}).
      */
     static ByteBuf request(ByteBufAllocator alloc, HeadParser p, ByteBuf src, int headStart, int headEnd,
-                           InetAddress clientAddress) {
-        ByteBuf out = alloc.directBuffer(headEnd - headStart + 160 + HOST_RESERVE);
+                           InetAddress clientAddress, Route route) {
+        byte[] added = route.addedFields();
+        byte[] rewrite = route.rewritePathPrefix();
+        ByteBuf out = alloc.directBuffer(headEnd - headStart + 160 + HOST_RESERVE + (added == null ? 0 : added.length)
+                + (rewrite == null ? 0 : rewrite.length));
         out.writeBytes(src, headStart, p.targetStart - headStart);
-        if (p.authorityStart >= 0) {
+        if (rewrite != null) {
+            out.writeBytes(rewrite);
+            int rest = p.pathStart + route.matchedPrefixLength();
+            out.writeBytes(src, rest, p.targetEnd - rest);
+        } else if (p.authorityStart >= 0) {
             if (p.pathStart == p.targetEnd) {
                 out.writeByte('/');
             } else {
@@ -69,7 +77,13 @@ final class HeadWriter {
                         continue;
                     }
             }
+            if (route.dropsField(src, p.nameStart(h), p.nameEnd(h))) {
+                continue;
+            }
             out.writeBytes(src, p.nameStart(h), p.lineEnd(h) - p.nameStart(h));
+        }
+        if (added != null) {
+            out.writeBytes(added);
         }
         if (p.authorityStart >= 0) {
             field(out, HOST, src, p.authorityStart, p.authorityEnd);

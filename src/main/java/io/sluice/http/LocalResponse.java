@@ -16,6 +16,8 @@ final class LocalResponse {
         String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
                 + "Content-Type: text/plain\r\n"
                 + "Content-Length: " + body.length() + "\r\n"
+                // a 503 of Sluice's is overload or no server up: worth trying again shortly (RFC 9110 §10.2.3)
+                + (status == 503 ? "Retry-After: 1\r\n" : "")
                 + (close ? "Connection: close\r\n" : keepAlive10 ? "Connection: keep-alive\r\n" : "")
                 + "\r\n";
         ByteBuf out = alloc.buffer(head.length() + body.length());

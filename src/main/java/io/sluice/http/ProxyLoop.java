@@ -51,7 +51,7 @@ public final class ProxyLoop {
                         cluster.config().timeouts().connect(),
                         connection -> template.clone()
                                 .handler(new ServerConnection(connection, this, responseTimeoutNanos))
-                                .connect(server.address())));
+                                .connect(server.address()), cluster.surgeQueue()));
             }
         }
     }

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Server;
+import io.sluice.cluster.SurgeQueue;
 import io.sluice.config.PoolConfig;
 
 import java.time.Duration;
@@ -26,6 +27,8 @@ public final class ServerPool {
     private final EventLoop loop;
     private final Server server;
     private final Connector connector;
+    /** The cluster's surge queue, or {@code null}. */
+    private final SurgeQueue surge;
     private final int maxIdle;
     private final int prewarm;
     private final long idleTimeoutNanos;
@@ -43,6 +46,15 @@ public final class ServerPool {
      * @param waitTimeout longest time a lease waits for a connection (connecting included)
      */
     public ServerPool(EventLoop loop, Server server, PoolConfig config, Duration waitTimeout, Connector connector) {
+        this(loop, server, config, waitTimeout, connector, null);
+    }
+
+    /**
+     * @param surge the cluster's surge queue: while it has waiters, connections released here go to them
+     */
+    public ServerPool(EventLoop loop, Server server, PoolConfig config, Duration waitTimeout, Connector connector,
+                      SurgeQueue surge) {
+        this.surge = surge;
         this.loop = loop;
         this.server = server;
         this.connector = connector;
@@ -93,6 +105,14 @@ public final class ServerPool {
         return lease;
     }
 
+    /**
+     * Whether a lease now would get a connection without waiting: an idle one here, or a free slot of the
+     * server's {@code max_connections}.
+     */
+    public boolean hasCapacity() {
+        return !idle.isEmpty() || server.openConnections() < server.config().maxConnections();
+    }
+
     void release(PooledConnection connection) {
         assert loop.inEventLoop();
         if (connection.state != PooledConnection.State.LEASED) {
@@ -130,6 +150,9 @@ public final class ServerPool {
         open--;
         server.releaseSlot();
         serveWaiting();
+        if (surge != null) {
+            surge.capacityMaybeFree();
+        }
     }
 
     void cancel(PendingLease lease) {
@@ -286,6 +309,12 @@ public final class ServerPool {
             give(next, connection);
         } else if (closed) {
             close(connection, CloseReason.SHUTDOWN);
+        } else if (surge != null && !surge.isEmpty()) {
+            if (surge.firstWaitsElsewhere(loop)) {
+                close(connection, CloseReason.REBALANCE); // its slot goes to the loop where the first request waits
+            } else {
+                pool(connection); // where the first waiting request takes it
+            }
         } else if (server.rebalanceWanted()) {
             close(connection, CloseReason.REBALANCE);
         } else if (idle.size() >= maxIdle) {
@@ -319,12 +348,16 @@ public final class ServerPool {
         if (sweep == null) {
             scheduleSweep(idleTimeoutNanos);
         }
+        if (surge != null) {
+            surge.capacityMaybeFree();
+        }
     }
 
     private void shedOldestIdle() {
         PooledConnection oldest = idle.peekLast();
-        // every loop is asked; the first to shed satisfies the starved loop, the others then keep theirs
-        if (oldest != null && server.rebalanceWanted()) {
+        // every loop is asked: for a starved loop the first to shed satisfies it and the others keep theirs; for a
+        // surge queue each loop gives up one per ask, and asks come only from a waiter that found no capacity
+        if (oldest != null && (server.rebalanceWanted() || surge != null && surge.firstWaitsElsewhere(loop))) {
             close(oldest, CloseReason.REBALANCE);
         }
     }

@@ -1,7 +1,100 @@
 package io.sluice.route;
 
+import io.netty.buffer.ByteBuf;
 import io.sluice.cluster.Cluster;
+import io.sluice.config.HashOn;
+import io.sluice.config.RouteConfig;
 
-/** Where a matched request goes. */
-public record Route(Cluster cluster) {
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Where a matched request goes, and what is changed on the way: compiled from a {@link RouteConfig}. */
+public final class Route {
+    private final Cluster cluster;
+    private final byte[] rewritePathPrefix;
+    private final int matchedPrefixLength;
+    /** Lower-case names of the fields dropped from the forwarded request: removed ones and replaced ones. */
+    private final byte[][] droppedFields;
+    private final byte[] addedFields;
+    private final long responseTimeoutNanos;
+    private final int retries;
+    private final byte[] hashName;
+
+    Route(RouteConfig config, Cluster cluster) {
+        this.cluster = cluster;
+        String prefix = config.match() == null ? null : config.match().pathPrefix();
+        this.rewritePathPrefix = config.rewritePathPrefix() == null ? null : ascii(config.rewritePathPrefix());
+        this.matchedPrefixLength = prefix == null ? 0 : ascii(prefix).length;
+        List<byte[]> dropped = new ArrayList<>();
+        config.removeRequestHeaders().forEach(name -> dropped.add(ascii(name.toLowerCase(Locale.ROOT))));
+        StringBuilder added = new StringBuilder();
+        for (Map.Entry<String, String> field : config.addRequestHeaders().entrySet()) {
+            dropped.add(ascii(field.getKey().toLowerCase(Locale.ROOT)));
+            added.append(field.getKey()).append(": ").append(field.getValue()).append("\r\n");
+        }
+        this.droppedFields = dropped.toArray(new byte[0][]);
+        this.addedFields = added.isEmpty() ? null : ascii(added.toString());
+        this.responseTimeoutNanos = config.timeout() == null ? -1 : config.timeout().toNanos();
+        this.retries = config.retries();
+        String name = cluster.config().hashOn() == null ? null : cluster.config().hashOn().name();
+        // header names compare case-insensitively, cookie names exactly
+        this.hashName = name == null ? null : ascii(cluster.config().hashOn().kind() == HashOn.Kind.HEADER
+                ? name.toLowerCase(Locale.ROOT) : name);
+    }
+
+    /** A route with no options, to {@code cluster}. */
+    public static Route to(Cluster cluster) {
+        return new Route(new RouteConfig(null, cluster.name()), cluster);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    /** What replaces the matched path prefix in the forwarded target, or {@code null} to keep the target. */
+    public byte[] rewritePathPrefix() {
+        return rewritePathPrefix;
+    }
+
+    /** Length of the matched path prefix that {@link #rewritePathPrefix} replaces. */
+    public int matchedPrefixLength() {
+        return matchedPrefixLength;
+    }
+
+    /** Whether the request field named {@code buf[start, end)} is left out of the forwarded request. */
+    public boolean dropsField(ByteBuf buf, int start, int end) {
+        for (byte[] name : droppedFields) {
+            if (Bytes.equalsIgnoreCase(buf, start, end, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Complete field lines ({@code Name: value CRLF}) added to the forwarded request, or {@code null}. */
+    public byte[] addedFields() {
+        return addedFields;
+    }
+
+    /** The header (lower case) or cookie name the cluster's consistent hash reads, or {@code null}. */
+    public byte[] hashName() {
+        return hashName;
+    }
+
+    /** The response timeout of this route, or -1 for the cluster's. */
+    public long responseTimeoutNanos() {
+        return responseTimeoutNanos;
+    }
+
+    /** Tries on other servers after the first, for a request that failed before any response byte. */
+    public int retries() {
+        return retries;
+    }
 }

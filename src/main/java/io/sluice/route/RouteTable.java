@@ -2,58 +2,106 @@ package io.sluice.route;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.cluster.Cluster;
+import io.sluice.config.HeaderMatch;
 import io.sluice.config.RouteConfig;
+import io.sluice.config.RouteMatch;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * A listener's routes, compiled once: first match wins. Matching compares bytes of the request head in place,
- * so routing a request allocates nothing.
+ * A listener's routes, compiled once per configuration: first match wins. The host picks, through a hash map, the
+ * routes that can apply to it (its exact-host routes, the wildcard routes covering it and the host-less ones, in
+ * file order); only those are tried, comparing bytes of the request head in place. Routing allocates nothing
+ * unless a route tests a regular expression.
  */
 public final class RouteTable {
-    private final Entry[] entries;
-
-    private record Entry(byte[] host, byte[] pathPrefix, Route route) {
-    }
+    private final HostMap exactHosts;
+    /** Keyed by the suffix of a {@code *.example.com} route, dot included: {@code .example.com}. */
+    private final HostMap wildcardSuffixes;
+    private final Entry[] anyHost;
 
     /**
      * @param clusters the snapshot's clusters by name; every route's cluster must be among them (the config
      *                 loader checked it)
      */
     public RouteTable(List<RouteConfig> routes, Map<String, Cluster> clusters) {
-        entries = new Entry[routes.size()];
-        for (int i = 0; i < entries.length; i++) {
+        List<Entry> all = new ArrayList<>();
+        for (int i = 0; i < routes.size(); i++) {
             RouteConfig r = routes.get(i);
             Cluster cluster = clusters.get(r.cluster());
             if (cluster == null) {
                 throw new IllegalArgumentException("route " + i + ": unknown cluster " + r.cluster());
             }
-            String host = r.match() == null ? null : r.match().host();
-            String pathPrefix = r.match() == null ? null : r.match().pathPrefix();
-            entries[i] = new Entry(host == null ? null : host.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8),
-                    pathPrefix == null ? null : pathPrefix.getBytes(StandardCharsets.UTF_8), new Route(cluster));
+            all.add(new Entry(r.match() == null ? new RouteMatch(null, null) : r.match(), new Route(r, cluster)));
         }
+        Set<String> exact = new LinkedHashSet<>();
+        Set<String> suffixes = new LinkedHashSet<>();
+        for (Entry e : all) {
+            if (e.host != null) {
+                (e.wildcard ? suffixes : exact).add(e.host);
+            }
+        }
+        Map<String, Entry[]> exactLists = new LinkedHashMap<>();
+        for (String host : exact) {
+            exactLists.put(host, applicable(all, host));
+        }
+        Map<String, Entry[]> suffixLists = new LinkedHashMap<>();
+        for (String suffix : suffixes) {
+            // every host ending in this suffix: the routes of this wildcard and of the shorter ones covering it
+            suffixLists.put(suffix, applicable(all, "*" + suffix));
+        }
+        exactHosts = new HostMap(exactLists);
+        wildcardSuffixes = new HostMap(suffixLists);
+        anyHost = all.stream().filter(e -> e.host == null).toArray(Entry[]::new);
     }
 
-    /**
-     * The first route matching the request, or {@code null}.
-     *
-     * @param hostStart start of the Host value in {@code buf}, or -1 when the request has none
-     * @param hostEnd   end of the Host value, port included (it is ignored here)
-     */
-    public Route match(ByteBuf buf, int hostStart, int hostEnd, int pathStart, int pathEnd) {
-        int hostNameEnd = hostStart < 0 ? -1 : hostNameEnd(buf, hostStart, hostEnd);
+    /** The routes that can apply to {@code host} (or, for {@code *.suffix}, to every host under the suffix). */
+    private static Entry[] applicable(List<Entry> all, String host) {
+        return all.stream().filter(e -> e.host == null || (e.wildcard
+                ? host.endsWith(e.host) && host.length() > e.host.length() : host.equals(e.host))).toArray(Entry[]::new);
+    }
+
+    /** The first route matching the request in {@code buf}, or {@code null}. */
+    public Route match(ByteBuf buf, RequestView request) {
+        return firstMatch(candidates(buf, request.routeHostStart(), request.routeHostEnd()), buf, request);
+    }
+
+    private Entry[] candidates(ByteBuf buf, int hostStart, int hostEnd) {
+        if (hostStart < 0) {
+            return anyHost;
+        }
+        int end = hostNameEnd(buf, hostStart, hostEnd);
+        Entry[] found = exactHosts.get(buf, hostStart, end);
+        if (found != null) {
+            return found;
+        }
+        if (!wildcardSuffixes.isEmpty()) {
+            // longest suffix first: its list holds the shorter wildcards too
+            for (int i = hostStart + 1; i < end; i++) {
+                if (buf.getByte(i) == '.') {
+                    found = wildcardSuffixes.get(buf, i, end);
+                    if (found != null) {
+                        return found;
+                    }
+                }
+            }
+        }
+        return anyHost;
+    }
+
+    private static Route firstMatch(Entry[] entries, ByteBuf buf, RequestView request) {
         for (Entry e : entries) {
-            if (e.host != null && (hostStart < 0 || !hostEquals(buf, hostStart, hostNameEnd, e.host))) {
-                continue;
+            if (e.matches(buf, request)) {
+                return e.route;
             }
-            if (e.pathPrefix != null && !startsWith(buf, pathStart, pathEnd, e.pathPrefix)) {
-                continue;
-            }
-            return e.route;
         }
         return null;
     }
@@ -72,31 +120,141 @@ public final class RouteTable {
         return end;
     }
 
-    private static boolean hostEquals(ByteBuf buf, int start, int end, byte[] lowerHost) {
-        if (end - start != lowerHost.length) {
-            return false;
-        }
-        for (int i = 0; i < lowerHost.length; i++) {
-            int b = buf.getByte(start + i);
-            if (b >= 'A' && b <= 'Z') {
-                b += 32;
+    /** One route with its conditions other than the host, which the table's maps already applied. */
+    private static final class Entry {
+        final String host;
+        final boolean wildcard;
+        final byte[] pathPrefix;
+        final byte[] pathExact;
+        final Pattern pathRegex;
+        final byte[][] methods;
+        final byte[][] headerNames;
+        final byte[][] headerValues;
+        final Route route;
+
+        Entry(RouteMatch m, Route route) {
+            this.route = route;
+            String h = m.host() == null ? null : m.host().toLowerCase(Locale.ROOT);
+            wildcard = h != null && h.startsWith("*.");
+            host = wildcard ? h.substring(1) : h;
+            pathPrefix = bytes(m.pathPrefix());
+            pathExact = bytes(m.pathExact());
+            pathRegex = m.pathRegex() == null ? null : Pattern.compile(m.pathRegex());
+            methods = m.methods().stream().map(RouteTable::bytes).toArray(byte[][]::new);
+            headerNames = new byte[m.headers().size()][];
+            headerValues = new byte[m.headers().size()][];
+            for (int i = 0; i < headerNames.length; i++) {
+                HeaderMatch hm = m.headers().get(i);
+                headerNames[i] = bytes(hm.name().toLowerCase(Locale.ROOT));
+                headerValues[i] = bytes(hm.value());
             }
-            if (b != lowerHost[i]) {
+        }
+
+        boolean matches(ByteBuf buf, RequestView r) {
+            int pathStart = r.pathStart();
+            int pathEnd = r.pathEnd();
+            if (pathPrefix != null && !Bytes.startsWith(buf, pathStart, pathEnd, pathPrefix)) {
                 return false;
             }
+            if (pathExact != null && !Bytes.equals(buf, pathStart, pathEnd, pathExact)) {
+                return false;
+            }
+            if (methods.length > 0 && !methodMatches(buf, r.methodStart(), r.methodEnd())) {
+                return false;
+            }
+            for (int i = 0; i < headerNames.length; i++) {
+                if (!headerMatches(buf, r, headerNames[i], headerValues[i])) {
+                    return false;
+                }
+            }
+            return pathRegex == null || pathRegex.matcher(new AsciiView(buf, pathStart, pathEnd)).matches();
         }
-        return true;
+
+        private boolean methodMatches(ByteBuf buf, int start, int end) {
+            for (byte[] method : methods) {
+                if (Bytes.equals(buf, start, end, method)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static boolean headerMatches(ByteBuf buf, RequestView r, byte[] name, byte[] value) {
+            for (int h = 0, n = r.headerCount(); h < n; h++) {
+                if (Bytes.equalsIgnoreCase(buf, r.nameStart(h), r.nameEnd(h), name)
+                        && (value == null || Bytes.equals(buf, r.valueStart(h), r.valueEnd(h), value))) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
-    private static boolean startsWith(ByteBuf buf, int start, int end, byte[] prefix) {
-        if (end - start < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (buf.getByte(start + i) != prefix[i]) {
-                return false;
+    private static byte[] bytes(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Open-addressing map from lower-case host bytes to route lists, looked up with bytes of a request in place. */
+    private static final class HostMap {
+        private final byte[][] keys;
+        private final Entry[][] values;
+        private final int mask;
+        private final int size;
+
+        HostMap(Map<String, Entry[]> entries) {
+            size = entries.size();
+            int capacity = Integer.highestOneBit(Math.max(1, entries.size()) * 4 - 1) << 1;
+            keys = new byte[capacity][];
+            values = new Entry[capacity][];
+            mask = capacity - 1;
+            for (Map.Entry<String, Entry[]> e : entries.entrySet()) {
+                byte[] key = bytes(e.getKey());
+                int slot = Bytes.hashLower(key) & mask;
+                while (keys[slot] != null) {
+                    slot = (slot + 1) & mask;
+                }
+                keys[slot] = key;
+                values[slot] = e.getValue();
             }
         }
-        return true;
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        Entry[] get(ByteBuf buf, int start, int end) {
+            int slot = Bytes.hashIgnoreCase(buf, start, end) & mask;
+            byte[] key;
+            while ((key = keys[slot]) != null) {
+                if (Bytes.equalsIgnoreCase(buf, start, end, key)) {
+                    return values[slot];
+                }
+                slot = (slot + 1) & mask;
+            }
+            return null;
+        }
+    }
+
+    /** The path as a CharSequence for regular expressions, reading the buffer in place (bytes as Latin-1). */
+    private record AsciiView(ByteBuf buf, int start, int end) implements CharSequence {
+        @Override
+        public int length() {
+            return end - start;
+        }
+
+        @Override
+        public char charAt(int index) {
+            return (char) (buf.getByte(start + index) & 0xFF);
+        }
+
+        @Override
+        public CharSequence subSequence(int from, int to) {
+            return new AsciiView(buf, start + from, start + to);
+        }
+
+        @Override
+        public String toString() {
+            return buf.toString(start, end - start, StandardCharsets.ISO_8859_1);
+        }
     }
 }
