@@ -1,5 +1,6 @@
 package io.sluice.cluster;
 
+import io.sluice.config.Balance;
 import io.sluice.config.ClusterConfig;
 
 import java.util.ArrayList;
@@ -11,6 +12,8 @@ public final class Cluster {
     private final List<Server> servers;
     private final SurgeQueue surgeQueue;
     private final RetryLimiter retryLimiter;
+    /** Built once and shared by the loops' balancers when the cluster balances by consistent hash, else null. */
+    private final HashRing ring;
 
     public Cluster(ClusterConfig config) {
         this.config = config;
@@ -19,6 +22,7 @@ public final class Cluster {
         this.servers = List.copyOf(list);
         this.surgeQueue = new SurgeQueue(config.queue());
         this.retryLimiter = new RetryLimiter(config.retryBudget(), servers);
+        this.ring = config.balance() == Balance.CONSISTENT_HASH ? HashRing.build(servers) : null;
     }
 
     /** Requests waiting, over all event loops, for a server of this cluster to have a connection free. */
@@ -43,16 +47,42 @@ public final class Cluster {
     }
 
     /**
-     * A new balancer for one event loop: balancing state is per loop, so picking needs no synchronisation. Loop
-     * {@code loopIndex} starts that many picks into the cycle, so that the loops do not all send their first
-     * requests to the same server; weights still hold exactly over each loop's cycle.
+     * A new balancer of the configured policy for one event loop: balancing state is per loop, so picking needs no
+     * synchronisation. For round robin, loop {@code loopIndex} starts that many picks into the cycle, so that the
+     * loops do not all send their first requests to the same server; weights still hold exactly over each loop's
+     * cycle. The other policies need no stagger: least_request and random draw at random, and consistent_hash
+     * must send a key to the same server from every loop.
      */
     public Balancer newBalancer(int loopIndex) {
+        return switch (config.balance()) {
+            case ROUND_ROBIN -> roundRobin(loopIndex);
+            case LEAST_REQUEST -> new LeastRequest(servers);
+            case CONSISTENT_HASH -> ring.forLoop();
+            case RANDOM -> new WeightedRandom(servers);
+        };
+    }
+
+    private Balancer roundRobin(int loopIndex) {
         SmoothWeightedRoundRobin balancer = new SmoothWeightedRoundRobin(servers);
         int totalWeight = servers.stream().mapToInt(s -> s.config().weight()).sum();
         for (int i = 0; i < loopIndex % totalWeight; i++) {
             balancer.pick(0, 0);
         }
         return balancer;
+    }
+
+    /** The servers as balancers index them: at most 64 (the {@code tried} mask is a long), each weighing >= 1. */
+    static Server[] checkedServers(List<Server> servers) {
+        if (servers.size() > Long.SIZE) {
+            throw new IllegalArgumentException("servers: " + servers.size() + " (expected: <= 64)");
+        }
+        for (Server server : servers) {
+            int weight = server.config().weight();
+            if (weight < 1) {
+                throw new IllegalArgumentException(
+                        "weight of " + server.config().address() + ": " + weight + " (expected: >= 1)");
+            }
+        }
+        return servers.toArray(new Server[0]);
     }
 }

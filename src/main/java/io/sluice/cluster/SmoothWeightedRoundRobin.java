@@ -12,10 +12,7 @@ final class SmoothWeightedRoundRobin implements Balancer {
     private final long[] current;
 
     SmoothWeightedRoundRobin(List<Server> servers) {
-        if (servers.size() > Long.SIZE) {
-            throw new IllegalArgumentException("servers: " + servers.size() + " (expected: <= 64)");
-        }
-        this.servers = servers.toArray(new Server[0]);
+        this.servers = Cluster.checkedServers(servers);
         current = new long[servers.size()];
     }
 

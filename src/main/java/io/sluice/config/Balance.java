@@ -6,8 +6,11 @@ public enum Balance {
     ROUND_ROBIN,
     /** Power of two choices on outstanding requests (counted over all event loops), divided by weight. */
     LEAST_REQUEST,
-    /** A ring of server points keyed by {@link HashOn}: the same key reaches the same server. */
+    /**
+     * A ring of server points keyed by {@link HashOn}: the same key reaches the same server. Slow start does not
+     * apply (a changing weight would move keys).
+     */
     CONSISTENT_HASH,
-    /** Weighted random. */
+    /** Weighted random (by effective weight, so slow start applies). */
     RANDOM
 }

@@ -1,25 +1,14 @@
 package io.sluice.cluster;
 
 import io.sluice.config.Balance;
-import io.sluice.config.ClusterConfig;
-import io.sluice.config.ClusterTimeouts;
-import io.sluice.config.HostPort;
-import io.sluice.config.PoolConfig;
-import io.sluice.config.ServerConfig;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-
+import static io.sluice.cluster.TestClusters.counts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SmoothWeightedRoundRobinTest {
     private static Cluster cluster(int... weights) {
-        List<ServerConfig> servers = new java.util.ArrayList<>();
-        for (int i = 0; i < weights.length; i++) {
-            servers.add(new ServerConfig(new HostPort("127.0.0.1", 9001 + i), weights[i], 10));
-        }
-        return new Cluster(new ClusterConfig("c", Balance.ROUND_ROBIN, servers, PoolConfig.DEFAULTS,
-                ClusterTimeouts.DEFAULTS));
+        return TestClusters.cluster(Balance.ROUND_ROBIN, weights);
     }
 
     @Test
@@ -39,11 +28,27 @@ class SmoothWeightedRoundRobinTest {
     }
 
     @Test
+    void unavailableServersAreNeverPickedAndWeightsHoldOverTheOthers() {
+        Cluster c = cluster(2, 1, 3, 1);
+        c.servers().get(1).setAdminState(Server.AdminState.DISABLED);
+        c.servers().get(3).setHealthy(false);
+        assertThat(counts(c.newBalancer(0), 4, 5 * 100)).containsExactly(200, 0, 300, 0);
+    }
+
+    @Test
     void triedServersAreSkippedAndExhaustionIsMinusOne() {
         Balancer b = cluster(1, 1).newBalancer(0);
         assertThat(b.pick(0b01, 0)).isEqualTo(1);
         assertThat(b.pick(0b10, 0)).isEqualTo(0);
         assertThat(b.pick(0b11, 0)).isEqualTo(-1);
+    }
+
+    @Test
+    void minusOneWhenNoServerIsAvailable() {
+        Cluster c = cluster(1, 1);
+        c.servers().get(0).setHealthy(false);
+        c.servers().get(1).setEjected(true);
+        assertThat(c.newBalancer(0).pick(0, 0)).isEqualTo(-1);
     }
 
     @Test
