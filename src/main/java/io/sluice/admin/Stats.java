@@ -25,6 +25,8 @@ final class Stats {
             cluster.servers().forEach(s -> servers.add(server(s)));
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("name", cluster.name());
+            c.put("queued", cluster.surgeQueue().size());
+            c.put("retries_in_flight", cluster.retryLimiter().retriesInFlight());
             c.put("servers", servers);
             clusters.add(c);
         }

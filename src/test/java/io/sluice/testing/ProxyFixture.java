@@ -36,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.UnaryOperator;
 
 /**
  * Starts Sluice in front of {@link TestOrigin}s for one test and checks the pool afterwards. Register it per test
@@ -285,6 +286,7 @@ public final class ProxyFixture implements AfterEachCallback {
         private final Map<String, PoolConfig> pools = new LinkedHashMap<>();
         private final Map<String, ClusterTimeouts> timeouts = new LinkedHashMap<>();
         private final List<RouteConfig> routes = new ArrayList<>();
+        private final Map<String, UnaryOperator<ClusterConfig>> clusterChanges = new LinkedHashMap<>();
         private ListenerTimeouts listenerTimeouts = ListenerTimeouts.DEFAULTS;
         private ListenerLimits limits = ListenerLimits.DEFAULTS;
         private SocketOptions socket = SocketOptions.DEFAULTS;
@@ -328,6 +330,18 @@ public final class ProxyFixture implements AfterEachCallback {
             return this;
         }
 
+        /** Adds a route with all its options. */
+        public Setup route(RouteConfig route) {
+            routes.add(route);
+            return this;
+        }
+
+        /** Changes a cluster's config beyond what the other methods set (balance, queue, retry budget...). */
+        public Setup clusterConfig(String cluster, UnaryOperator<ClusterConfig> change) {
+            clusterChanges.merge(cluster, change, (a, b) -> c -> b.apply(a.apply(c)));
+            return this;
+        }
+
         public Setup listenerTimeouts(ListenerTimeouts t) {
             listenerTimeouts = t;
             return this;
@@ -360,9 +374,10 @@ public final class ProxyFixture implements AfterEachCallback {
             }
             List<ClusterConfig> cs = new ArrayList<>();
             for (Map.Entry<String, List<ServerConfig>> e : clusters.entrySet()) {
-                cs.add(new ClusterConfig(e.getKey(), Balance.ROUND_ROBIN, e.getValue(),
+                ClusterConfig c = new ClusterConfig(e.getKey(), Balance.ROUND_ROBIN, e.getValue(),
                         pools.getOrDefault(e.getKey(), TEST_POOL),
-                        timeouts.getOrDefault(e.getKey(), ClusterTimeouts.DEFAULTS)));
+                        timeouts.getOrDefault(e.getKey(), ClusterTimeouts.DEFAULTS));
+                cs.add(clusterChanges.getOrDefault(e.getKey(), UnaryOperator.identity()).apply(c));
             }
             List<RouteConfig> rs = routes.isEmpty()
                     ? List.of(new RouteConfig(new RouteMatch(null, "/"), clusters.keySet().iterator().next()))

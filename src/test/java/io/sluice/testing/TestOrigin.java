@@ -163,6 +163,8 @@ public final class TestOrigin implements AutoCloseable {
     private volatile int maxOpen;
     private final AtomicLong bytesWritten = new AtomicLong();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    /** Targets in the order their heads were read, before any waiting ({@link #requests} waits for the body). */
+    private final List<String> arrivals = new CopyOnWriteArrayList<>();
     private final List<String> protocolErrors = new CopyOnWriteArrayList<>();
     private final AtomicInteger truncatedRequests = new AtomicInteger();
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -351,6 +353,11 @@ public final class TestOrigin implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /** Request targets in the order their heads arrived, including requests still stalled or being read. */
+    public List<String> arrivals() {
+        return List.copyOf(arrivals);
     }
 
     /** Lets every {@code /stall-sink} request read its body; later ones stall again until the next call. */
@@ -585,6 +592,7 @@ public final class TestOrigin implements AutoCloseable {
             if (head == null) {
                 return false;
             }
+            arrivals.add(head.target);
             requestCount++;
             boolean chunked;
             long contentLength;
