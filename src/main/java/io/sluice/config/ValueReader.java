@@ -170,6 +170,15 @@ final class ValueReader {
         return null;
     }
 
+    /** A list item or mapping value that must be a non-empty scalar; {@code null} (reported) otherwise. */
+    Scalar asScalar(Node node, String path, String expected) {
+        if (node instanceof Scalar s && s.text() != null) {
+            return s;
+        }
+        problem(node.line(), path, "expected " + expected + ", got " + node.describe());
+        return null;
+    }
+
     /** The mapping under {@code key}; an empty value counts as an empty mapping, absence as {@code null}. */
     Mapping mapping(Mapping m, String path, String key) {
         Node.Entry entry = m.entry(key);

@@ -1,5 +1,8 @@
 package io.sluice.config;
 
+import static io.sluice.config.ConfigAssertions.assertOnlyProblem;
+import static io.sluice.config.ConfigAssertions.assertOnlyProblemStartsWith;
+import static io.sluice.config.ConfigAssertions.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -13,25 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
-
-    private static List<ConfigProblem> problems(String yaml) {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(yaml, "sluice.yaml"));
-        assertThat(e).as("expected a ConfigException").isNotNull();
-        return e.problems();
-    }
-
-    /** The file has exactly one problem, and it is this one. */
-    private static void assertOnlyProblem(String yaml, int line, String path, String message) {
-        assertThat(problems(yaml)).containsExactly(new ConfigProblem("sluice.yaml", line, path, message));
-    }
-
-    private static void assertOnlyProblemStartsWith(String yaml, int line, String path, String messageStart) {
-        List<ConfigProblem> problems = problems(yaml);
-        assertThat(problems).hasSize(1);
-        assertThat(problems.get(0).line()).isEqualTo(line);
-        assertThat(problems.get(0).path()).isEqualTo(path);
-        assertThat(problems.get(0).message()).startsWith(messageStart);
-    }
 
     // ---- valid files
 
