@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  */
 final class ValueReader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+    private static final Pattern DECIMAL = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
 
     private final Problems problems;
 
@@ -41,7 +42,8 @@ final class ValueReader {
         }
         String where = Node.child(path, "name");
         if (!NAME.matcher(s.text()).matches()) {
-            problem(s.line(), where, "bad name \"" + s.text() + "\" (allowed: letters, digits and the characters _ . -)");
+            problem(s.line(), where,
+                    "bad name \"" + s.text() + "\" (allowed: letters, digits and the characters _ . -)");
         }
         Integer first = seen.putIfAbsent(s.text(), s.line());
         if (first != null) {
@@ -87,10 +89,35 @@ final class ValueReader {
         return (int) value;
     }
 
+    /** A decimal such as {@code 0.2}; no exponent, sign, NaN or infinity. */
+    double decimal(Mapping m, String path, String key, double defaultValue, double min, double max) {
+        Scalar s = scalar(m, path, key, false, "a number");
+        if (s == null) {
+            return defaultValue;
+        }
+        if (!DECIMAL.matcher(s.text()).matches()) {
+            problem(s.line(), Node.child(path, key), "expected a decimal number such as 0.2, got " + s.describe());
+            return defaultValue;
+        }
+        double value = Double.parseDouble(s.text());
+        if (value < min || value > max) {
+            problem(s.line(), Node.child(path, key), "out of range: " + s.text() + " (must be "
+                    + plain(min) + ".." + plain(max) + ")");
+            return defaultValue;
+        }
+        return value;
+    }
+
     /** A duration greater than 0. */
     Duration duration(Mapping m, String path, String key, Duration defaultValue) {
         Scalar s = scalar(m, path, key, false, "a string");
         return s == null ? defaultValue : parsed(s, Node.child(path, key), Durations::parse, defaultValue);
+    }
+
+    /** A duration that may be 0, written {@code 0} or with a unit. */
+    Duration durationOrZero(Mapping m, String path, String key, Duration defaultValue) {
+        Scalar s = scalar(m, path, key, false, "a string");
+        return s == null ? defaultValue : parsed(s, Node.child(path, key), Durations::parseOrZero, defaultValue);
     }
 
     int size(Mapping m, String path, String key, int defaultValue, int min, int max) {
@@ -140,6 +167,11 @@ final class ValueReader {
             problem(s.line(), path, e.getMessage());
             return defaultValue;
         }
+    }
+
+    /** {@code 1} rather than {@code 1.0} in messages. */
+    private static String plain(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
     // ---- structure

@@ -489,7 +489,7 @@ class ConfigLoaderTest {
                   - name: web
                     balance: least_request
                     servers: []
-                    health: { http_path: /healthz }
+                    health: { http_path: healthz }
                 """, "sluice.yaml"));
         assertThat(e.problems()).extracting(ConfigProblem::toString).containsExactly(
                 "sluice.yaml:1: workers: out of range: 0 (must be 1..256)",
@@ -500,9 +500,8 @@ class ConfigLoaderTest {
                 "sluice.yaml:10: listeners[0].routes[0].match.host: bad host \"api.example.com:443\" (expected a host name without port)",
                 "sluice.yaml:10: listeners[0].routes[0].match.path_prefix: bad path_prefix \"v1\" (must start with \"/\")",
                 "sluice.yaml:11: listeners[0].routes[0].cluster: unknown cluster \"api\"",
-                "sluice.yaml:14: clusters[0].balance: least_request is not supported yet (only round_robin)",
                 "sluice.yaml:15: clusters[0].servers: at least one server is required",
-                "sluice.yaml:16: clusters[0].health: health checks are not supported yet");
+                "sluice.yaml:16: clusters[0].health.http_path: bad http_path \"healthz\" (must start with \"/\")");
         assertThat(e.getMessage()).isEqualTo(String.join("\n",
                 e.problems().stream().map(ConfigProblem::toString).toList()));
     }
@@ -546,7 +545,8 @@ class ConfigLoaderTest {
                   - name: web
                     balance: fastest
                     servers: [ { address: 127.0.0.1:9001 } ]
-                """, 7, "clusters[0].balance", "unknown value \"fastest\" (expected round_robin)");
+                """, 7, "clusters[0].balance",
+                "unknown value \"fastest\" (expected round_robin, least_request, consistent_hash, random)");
     }
 
     @Test
