@@ -160,7 +160,8 @@ final class RouteReader {
             }
             Integer first = lines.putIfAbsent(method, item.line());
             if (first != null) {
-                values.problem(item.line(), itemPath, "duplicate method \"" + method + "\" (first at line " + first + ")");
+                values.problem(item.line(), itemPath,
+                        "duplicate method \"" + method + "\" (first at line " + first + ")");
             }
             methods.add(method);
         }

@@ -62,7 +62,8 @@ class RouteReaderTest {
                         List.of(new HeaderMatch("X-Canary", "1"), new HeaderMatch("X-Debug", null),
                                 new HeaderMatch("X-Empty", ""))),
                         "api", "/v2",
-                        Map.of("X-Route", "api", "X-Env", "prod", "X-Version", "2", "X-Blank", "", "Host", "a.internal"),
+                        Map.of("X-Route", "api", "X-Env", "prod", "X-Version", "2", "X-Blank", "",
+                                "Host", "a.internal"),
                         List.of("X-Internal", "cookie"), Duration.ofSeconds(10), 0),
                 new RouteConfig(new RouteMatch("api.example.com", null, "/healthz", null, List.of("PATCH"), List.of()),
                         "web", null, Map.of(), List.of(), null, 5),
@@ -160,8 +161,10 @@ class RouteReaderTest {
                 - match: { path_prefix: "/a?" }
                   cluster: web
                 """))).containsExactly(
-                "sluice.yaml:5: listeners[0].routes[0].match.path_prefix: bad path_prefix \"v1\" (must start with \"/\")",
-                "sluice.yaml:8: listeners[0].routes[1].match.path_exact: bad path_exact \"healthz\" (must start with \"/\")",
+                "sluice.yaml:5: listeners[0].routes[0].match.path_prefix: bad path_prefix \"v1\" (must start"
+                        + " with \"/\")",
+                "sluice.yaml:8: listeners[0].routes[1].match.path_exact: bad path_exact \"healthz\" (must start"
+                        + " with \"/\")",
                 "sluice.yaml:10: listeners[0].routes[2].match.path_exact: bad path_exact \"/search?q=1\" (the query is"
                         + " not part of the path the route compares)",
                 "sluice.yaml:12: listeners[0].routes[3].match.path_prefix: bad path_prefix \"/a?\" (the query is"
