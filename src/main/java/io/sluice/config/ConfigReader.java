@@ -1,6 +1,7 @@
 package io.sluice.config;
 
 import io.sluice.config.Node.Mapping;
+import io.sluice.config.Node.Scalar;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -97,8 +98,22 @@ final class ConfigReader {
             return SocketOptions.DEFAULTS;
         }
         values.checkKeys(m, path, "send_buffer", "receive_buffer");
-        return new SocketOptions(values.size(m, path, "send_buffer", 0, 1024, 64 * MIB),
-                values.size(m, path, "receive_buffer", 0, 1024, 64 * MIB));
+        return new SocketOptions(socketBuffer(m, path, "send_buffer"), socketBuffer(m, path, "receive_buffer"));
+    }
+
+    /** 0 (the default, also when written) leaves the kernel's autotuning on; below 1KiB is surely a typo. */
+    private int socketBuffer(Mapping socket, String path, String key) {
+        Scalar s = values.scalar(socket, path, key, false, "a string");
+        Long bytes = s == null ? null : values.parsed(s, Node.child(path, key), Sizes::parse, null);
+        if (bytes == null || bytes == 0) {
+            return 0;
+        }
+        if (bytes < 1024 || bytes > 64 * MIB) {
+            problems.add(s.line(), Node.child(path, key), "out of range: " + s.text() + " (must be 0 or "
+                    + Sizes.format(1024) + ".." + Sizes.format(64 * MIB) + ")");
+            return 0;
+        }
+        return bytes.intValue();
     }
 
     private ListenerTimeouts listenerTimeouts(Mapping listener, String listenerPath) {

@@ -127,6 +127,16 @@ class ConfigLoaderTest {
                   - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
                 """, "sluice.yaml");
         assertThat(config.listeners().get(0).socket()).isEqualTo(new SocketOptions(64 * 1024, 0));
+        assertThat(ConfigLoader.parse("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    routes: [ { cluster: web } ]
+                    socket: { send_buffer: 0, receive_buffer: 0B }
+                clusters:
+                  - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
+                """, "sluice.yaml").listeners().get(0).socket()).as("0: kernel autotuning")
+                .isEqualTo(SocketOptions.DEFAULTS);
         assertOnlyProblemStartsWith("""
                 listeners:
                   - name: web
@@ -136,7 +146,7 @@ class ConfigLoaderTest {
                       send_buffer: 12
                 clusters:
                   - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
-                """, 6, "listeners[0].socket.send_buffer", "out of range");
+                """, 6, "listeners[0].socket.send_buffer", "out of range: 12 (must be 0 or 1KiB..64MiB)");
     }
 
     @Test
