@@ -150,6 +150,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readmeExampleIsValid() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("```yaml\n", readme.indexOf("## Configuration"));
+        assertThat(start).as("a yaml block in the README's Configuration section").isPositive();
+        String yaml = readme.substring(start + "```yaml\n".length(), readme.indexOf("```", start + 1));
+
+        SluiceConfig config = ConfigLoader.parse(yaml, "README.md");
+        assertThat(config.listeners().get(0).routes()).hasSize(2);
+        assertThat(config.cluster("api").health()).isNotNull();
+    }
+
+    @Test
     void loadReadsAFileAndNamesItInProblems(@TempDir Path dir) throws Exception {
         Path good = dir.resolve("good.yaml");
         Files.writeString(good, """
