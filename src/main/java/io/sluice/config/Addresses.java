@@ -57,6 +57,11 @@ final class Addresses {
         return isIpv4OrHostname(host);
     }
 
+    /** A DNS name, not an address literal: what may follow the {@code *.} of a wildcard route host. */
+    static boolean isHostName(String host) {
+        return !DIGITS_AND_DOTS.matcher(host).matches() && isIpv4OrHostname(host);
+    }
+
     private static boolean isIpv4OrHostname(String host) {
         if (host.isEmpty() || host.length() > 253) {
             return false;

@@ -14,7 +14,11 @@ final class Durations {
     private Durations() {
     }
 
-    /** @throws IllegalArgumentException with the message to show the user */
+    /**
+     * A duration greater than 0.
+     *
+     * @throws IllegalArgumentException with the message to show the user
+     */
     static Duration parse(String text) {
         Matcher m = DURATION.matcher(text);
         if (!m.matches()) {
@@ -34,5 +38,36 @@ final class Durations {
             throw new IllegalArgumentException("bad duration \"" + text + "\" (must be at most 24h)");
         }
         return d;
+    }
+
+    /**
+     * Like {@link #parse} but 0 is allowed, also without a unit: a bare {@code 0} is not ambiguous.
+     *
+     * @throws IllegalArgumentException with the message to show the user
+     */
+    static Duration parseOrZero(String text) {
+        Matcher m = DURATION.matcher(text);
+        if (text.equals("0") || m.matches() && Long.parseLong(m.group(1)) == 0) {
+            return Duration.ZERO;
+        }
+        return parse(text);
+    }
+
+    /** The shortest exact spelling, for messages: {@code 2m}, {@code 1500ms}, {@code 0s}. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
     }
 }

@@ -33,7 +33,7 @@ class CheckCommandTest {
             "    routes:",                                  // 6
             "      - match: { path_prefix: /v1 }",          // 7
             "        cluster: web",                         // 8
-            "      - match: { path_prefix: / }",            // 9
+            "      - match: { path_prefix: /, method: [GET, HEAD] }",   // 9
             "        cluster: web",                         // 10
             "    limits: { header_bytes: 32KiB }",          // 11
             "clusters:",                                    // 12
@@ -65,7 +65,13 @@ class CheckCommandTest {
                 Arguments.of("bad duration", 16, "    timeouts: { connect: 5 parsecs }", 16,
                         "clusters[0].timeouts.connect"),
                 Arguments.of("bad size", 11, "    limits: { header_bytes: lots }", 11,
-                        "listeners[0].limits.header_bytes"));
+                        "listeners[0].limits.header_bytes"),
+                Arguments.of("bad path_regex", 7, "      - match: { path_regex: \"[\" }", 7,
+                        "listeners[0].routes[0].match.path_regex"),
+                Arguments.of("http_path on a tcp health check", 16,
+                        "    health: { type: tcp, http_path: /healthz }", 16, "clusters[0].health.http_path"),
+                Arguments.of("hash_on without consistent_hash", 16, "    hash_on: { header: X-User }", 16,
+                        "clusters[0].hash_on"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,5 +1,8 @@
 package io.sluice.config;
 
+import static io.sluice.config.ConfigAssertions.assertOnlyProblem;
+import static io.sluice.config.ConfigAssertions.assertOnlyProblemStartsWith;
+import static io.sluice.config.ConfigAssertions.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -13,25 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
-
-    private static List<ConfigProblem> problems(String yaml) {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(yaml, "sluice.yaml"));
-        assertThat(e).as("expected a ConfigException").isNotNull();
-        return e.problems();
-    }
-
-    /** The file has exactly one problem, and it is this one. */
-    private static void assertOnlyProblem(String yaml, int line, String path, String message) {
-        assertThat(problems(yaml)).containsExactly(new ConfigProblem("sluice.yaml", line, path, message));
-    }
-
-    private static void assertOnlyProblemStartsWith(String yaml, int line, String path, String messageStart) {
-        List<ConfigProblem> problems = problems(yaml);
-        assertThat(problems).hasSize(1);
-        assertThat(problems.get(0).line()).isEqualTo(line);
-        assertThat(problems.get(0).path()).isEqualTo(path);
-        assertThat(problems.get(0).message()).startsWith(messageStart);
-    }
 
     // ---- valid files
 
@@ -143,6 +127,16 @@ class ConfigLoaderTest {
                   - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
                 """, "sluice.yaml");
         assertThat(config.listeners().get(0).socket()).isEqualTo(new SocketOptions(64 * 1024, 0));
+        assertThat(ConfigLoader.parse("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    routes: [ { cluster: web } ]
+                    socket: { send_buffer: 0, receive_buffer: 0B }
+                clusters:
+                  - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
+                """, "sluice.yaml").listeners().get(0).socket()).as("0: kernel autotuning")
+                .isEqualTo(SocketOptions.DEFAULTS);
         assertOnlyProblemStartsWith("""
                 listeners:
                   - name: web
@@ -152,7 +146,19 @@ class ConfigLoaderTest {
                       send_buffer: 12
                 clusters:
                   - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
-                """, 6, "listeners[0].socket.send_buffer", "out of range");
+                """, 6, "listeners[0].socket.send_buffer", "out of range: 12 (must be 0 or 1KiB..64MiB)");
+    }
+
+    @Test
+    void readmeExampleIsValid() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("```yaml\n", readme.indexOf("## Configuration"));
+        assertThat(start).as("a yaml block in the README's Configuration section").isPositive();
+        String yaml = readme.substring(start + "```yaml\n".length(), readme.indexOf("```", start + 1));
+
+        SluiceConfig config = ConfigLoader.parse(yaml, "README.md");
+        assertThat(config.listeners().get(0).routes()).hasSize(2);
+        assertThat(config.cluster("api").health()).isNotNull();
     }
 
     @Test
@@ -505,7 +511,7 @@ class ConfigLoaderTest {
                   - name: web
                     balance: least_request
                     servers: []
-                    health: { http_path: /healthz }
+                    health: { http_path: healthz }
                 """, "sluice.yaml"));
         assertThat(e.problems()).extracting(ConfigProblem::toString).containsExactly(
                 "sluice.yaml:1: workers: out of range: 0 (must be 1..256)",
@@ -516,9 +522,8 @@ class ConfigLoaderTest {
                 "sluice.yaml:10: listeners[0].routes[0].match.host: bad host \"api.example.com:443\" (expected a host name without port)",
                 "sluice.yaml:10: listeners[0].routes[0].match.path_prefix: bad path_prefix \"v1\" (must start with \"/\")",
                 "sluice.yaml:11: listeners[0].routes[0].cluster: unknown cluster \"api\"",
-                "sluice.yaml:14: clusters[0].balance: least_request is not supported yet (only round_robin)",
                 "sluice.yaml:15: clusters[0].servers: at least one server is required",
-                "sluice.yaml:16: clusters[0].health: health checks are not supported yet");
+                "sluice.yaml:16: clusters[0].health.http_path: bad http_path \"healthz\" (must start with \"/\")");
         assertThat(e.getMessage()).isEqualTo(String.join("\n",
                 e.problems().stream().map(ConfigProblem::toString).toList()));
     }
@@ -562,7 +567,8 @@ class ConfigLoaderTest {
                   - name: web
                     balance: fastest
                     servers: [ { address: 127.0.0.1:9001 } ]
-                """, 7, "clusters[0].balance", "unknown value \"fastest\" (expected round_robin)");
+                """, 7, "clusters[0].balance",
+                "unknown value \"fastest\" (expected round_robin, least_request, consistent_hash, random)");
     }
 
     @Test

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Durations, sizes and addresses on their own, for the edge cases that are noise in whole-file tests. */
+/** Durations, sizes, addresses and HTTP syntax on their own, for the edge cases that are noise in whole-file tests. */
 class ValueParsersTest {
 
     @Test
@@ -25,6 +25,28 @@ class ValueParsersTest {
         assertThatThrownBy(() -> Durations.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bad duration \"" + text + "\" (expected e.g. 250ms, 5s, 2m)");
+    }
+
+    @Test
+    void durationsThatMayBeZero() {
+        assertThat(Durations.parseOrZero("0")).isZero();
+        assertThat(Durations.parseOrZero("0s")).isZero();
+        assertThat(Durations.parseOrZero("000ms")).isZero();
+        assertThat(Durations.parseOrZero("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> Durations.parseOrZero("00"))
+                .hasMessage("bad duration \"00\" (expected e.g. 250ms, 5s, 2m)");
+        assertThatThrownBy(() -> Durations.parseOrZero("-0s"))
+                .hasMessage("bad duration \"-0s\" (expected e.g. 250ms, 5s, 2m)");
+        assertThatThrownBy(() -> Durations.parseOrZero("25h")).hasMessage("bad duration \"25h\" (must be at most 24h)");
+    }
+
+    @Test
+    void durationFormat() {
+        assertThat(Durations.format(Duration.ZERO)).isEqualTo("0s");
+        assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("90s");
+        assertThat(Durations.format(Duration.ofMinutes(5))).isEqualTo("5m");
+        assertThat(Durations.format(Duration.ofHours(24))).isEqualTo("24h");
     }
 
     @Test
@@ -74,5 +96,58 @@ class ValueParsersTest {
         assertThat(Addresses.isHost("api.example.com:443")).isFalse();
         assertThat(Addresses.isHost("[::1]:443")).isFalse();
         assertThat(Addresses.isHost("")).isFalse();
+    }
+
+    @Test
+    void wildcardHostRemainders() {
+        assertThat(Addresses.isHostName("example.com")).isTrue();
+        assertThat(Addresses.isHostName("localhost")).isTrue();
+        assertThat(Addresses.isHostName("10.0.0.1")).as("an address, not a name").isFalse();
+        assertThat(Addresses.isHostName("[::1]")).isFalse();
+        assertThat(Addresses.isHostName("*.example.com")).isFalse();
+        assertThat(Addresses.isHostName("")).isFalse();
+    }
+
+    @Test
+    void tokens() {
+        assertThat(HttpSyntax.isToken("X-Request-Id")).isTrue();
+        assertThat(HttpSyntax.isToken("!#$%&'*+-.^_`|~09azAZ")).isTrue();
+        for (String bad : new String[] {"", "a b", "a:b", "a\"b", "(a)", "a/b", "a@b", "é", "a\tb"}) {
+            assertThat(HttpSyntax.isToken(bad)).as(bad).isFalse();
+        }
+        assertThatThrownBy(() -> HttpSyntax.token("a b", "cookie name"))
+                .hasMessage("bad cookie name \"a b\" (expected a token: letters, digits and !#$%&'*+-.^_`|~)");
+    }
+
+    @Test
+    void methods() {
+        assertThat(HttpSyntax.method("GET")).isEqualTo("GET");
+        assertThat(HttpSyntax.method("M-SEARCH")).isEqualTo("M-SEARCH");
+        assertThatThrownBy(() -> HttpSyntax.method("Get"))
+                .hasMessage("bad method \"Get\" (methods are case-sensitive: expected upper case, e.g. GET)");
+        assertThatThrownBy(() -> HttpSyntax.method("GET /"))
+                .hasMessage("bad method \"GET /\" (expected a token such as GET)");
+    }
+
+    @Test
+    void fieldValues() {
+        assertThat(HttpSyntax.fieldValue("")).isEmpty();
+        assertThat(HttpSyntax.fieldValue("a b\tc ~!")).isEqualTo("a b\tc ~!");
+        assertThatThrownBy(() -> HttpSyntax.fieldValue("a\rb"))
+                .hasMessage("bad header value \"a\\rb\" (CR, LF and NUL are not allowed)");
+        assertThatThrownBy(() -> HttpSyntax.fieldValue("a\u007fb"))
+                .hasMessage("bad header value \"a\\x7fb\" (control characters are not allowed)");
+        assertThatThrownBy(() -> HttpSyntax.fieldValue("\tx"))
+                .hasMessage("bad header value \"\\tx\" (must not start or end with a space or tab)");
+        assertThatThrownBy(() -> HttpSyntax.fieldValue("\u00ff"))
+                .hasMessage("bad header value \"\u00ff\" (only ASCII characters are allowed)");
+    }
+
+    @Test
+    void managedFieldsIgnoreCase() {
+        assertThat(HttpSyntax.isManagedField("Transfer-Encoding")).isTrue();
+        assertThat(HttpSyntax.isManagedField("TE")).isTrue();
+        assertThat(HttpSyntax.isManagedField("Host")).isFalse();
+        assertThat(HttpSyntax.isManagedField("X-Forwarded-For")).isFalse();
     }
 }
