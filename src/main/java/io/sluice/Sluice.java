@@ -13,6 +13,7 @@ import io.sluice.cluster.Server;
 import io.sluice.config.ClusterConfig;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.health.HealthChecker;
 import io.sluice.http.HttpListener;
 import io.sluice.http.ProxyLoop;
 import io.sluice.listener.AcceptLimiter;
@@ -40,6 +41,7 @@ public final class Sluice implements AutoCloseable {
     private final Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
     private final Map<String, Channel> listenerChannels = new LinkedHashMap<>();
     private final Map<String, ListenerStats> listenerStats = new LinkedHashMap<>();
+    private HealthChecker health;
     private AdminServer admin;
 
     private Sluice(SluiceConfig config) {
@@ -55,6 +57,7 @@ public final class Sluice implements AutoCloseable {
                 EventLoop loop = (EventLoop) executor;
                 loops.put(loop, new ProxyLoop(loop, loops.size(), all, transports.channel()));
             }
+            health = new HealthChecker(all, transports.ioHandlerFactory(), transports.channel());
             for (ListenerConfig l : config.listeners()) {
                 bind(l, transports);
             }
@@ -66,6 +69,7 @@ public final class Sluice implements AutoCloseable {
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         loops.values().forEach(l -> l.eventLoop().execute(l::start));
+        health.start();
     }
 
     /** Binds every listener of {@code config} and starts serving; fails if a listener cannot bind. */
@@ -127,6 +131,11 @@ public final class Sluice implements AutoCloseable {
         return clusters.values();
     }
 
+    /** The health checker of every cluster's servers (active checks and passive ejection). */
+    public HealthChecker health() {
+        return health;
+    }
+
     /** Server connections currently leased to exchanges, over all event loops and servers. */
     public long outstandingLeases() {
         long leases = 0;
@@ -143,6 +152,9 @@ public final class Sluice implements AutoCloseable {
     public void close() {
         if (admin != null) {
             admin.close();
+        }
+        if (health != null) {
+            health.close();
         }
         List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
         listenerChannels.values().forEach(c -> closing.add(c.close()));

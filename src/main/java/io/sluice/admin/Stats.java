@@ -4,6 +4,8 @@ import io.sluice.Sluice;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
+import io.sluice.health.HealthChecker;
+import io.sluice.health.HealthStatus;
 import io.sluice.listener.ListenerStats;
 
 import java.util.ArrayList;
@@ -11,7 +13,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The /stats document: per listener and per server counters, as plain maps for JSON. */
+/**
+ * The /stats document: per listener and per server counters, as plain maps for JSON. Per server, besides the
+ * traffic counters: {@code state} (up, down, ejected, draining, disabled) and the health fields
+ * {@code check_passes} and {@code check_failures} (active checks in a row, compared to rise and fall),
+ * {@code checks} and {@code checks_failed} (totals), {@code last_check} (e.g. {@code "failed: status 503"}, null
+ * before the first), {@code consecutive_failures} (requests failed in a row, for passive checks),
+ * {@code ejections} (total) and {@code ejection_ms} (length of the ejection in progress, 0 when not ejected).
+ */
 final class Stats {
     private Stats() {
     }
@@ -22,7 +31,7 @@ final class Stats {
         List<Object> clusters = new ArrayList<>();
         for (Cluster cluster : sluice.clusters()) {
             List<Object> servers = new ArrayList<>();
-            cluster.servers().forEach(s -> servers.add(server(s)));
+            cluster.servers().forEach(s -> servers.add(server(s, sluice.health())));
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("name", cluster.name());
             c.put("queued", cluster.surgeQueue().size());
@@ -49,7 +58,7 @@ final class Stats {
         return l;
     }
 
-    private static Map<String, Object> server(Server server) {
+    static Map<String, Object> server(Server server, HealthChecker health) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("address", server.config().address().toString());
         s.put("state", server.state().key());
@@ -64,6 +73,15 @@ final class Stats {
             closes.put(reason.key(), server.closes(reason));
         }
         s.put("closes", closes);
+        HealthStatus h = health == null ? HealthStatus.NONE : health.status(server);
+        s.put("check_passes", h.checkPasses());
+        s.put("check_failures", h.checkFailures());
+        s.put("checks", h.checks());
+        s.put("checks_failed", h.checksFailed());
+        s.put("last_check", h.lastCheck());
+        s.put("consecutive_failures", server.consecutiveFailures());
+        s.put("ejections", h.ejections());
+        s.put("ejection_ms", h.ejectionMillis());
         return s;
     }
 }

@@ -32,6 +32,9 @@ public final class Server {
     private final LongAdder[] closes = new LongAdder[CloseReason.values().length];
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    /** Failures in a row that call {@link #failureAction} (0: never); see {@link #watchFailures}. */
+    private volatile int failureThreshold;
+    private volatile Runnable failureAction;
     private final long slowStartNanos;
     private volatile AdminState adminState = AdminState.ENABLED;
     private volatile boolean healthy = true;
@@ -86,12 +89,19 @@ public final class Server {
         return adminState;
     }
 
-    public void setAdminState(AdminState state) {
+    /**
+     * Sets what the admin asked for; takes effect for the next pick on every event loop. Requests in flight finish
+     * whatever the state. Synchronized so that concurrent admin calls each see the state they replaced.
+     *
+     * @return the state before
+     */
+    public synchronized AdminState setAdminState(AdminState state) {
         AdminState before = adminState;
         adminState = state;
         if (before != AdminState.ENABLED && state == AdminState.ENABLED) {
             startSlowStart();
         }
+        return before;
     }
 
     /** Set by the health checker. */
@@ -155,14 +165,41 @@ public final class Server {
         }
     }
 
-    /** A request to this server failed: connect failure, response timeout, broken response or a 5xx answer. */
+    /**
+     * A request to this server failed: connect failure, response timeout, broken response or a 5xx answer. The
+     * failure that makes the run reach the {@link #watchFailures watched} threshold runs the watcher's action, on
+     * this thread; exactly one failure of a run does (the one that moves the count onto the threshold), so
+     * failures after it cost one atomic increment and nothing else.
+     */
     public void requestFailed() {
-        consecutiveFailures.incrementAndGet();
+        int failures = consecutiveFailures.incrementAndGet();
+        if (failures == failureThreshold) {
+            Runnable action = failureAction;
+            if (action != null) {
+                action.run();
+            }
+        }
     }
 
     /** Failures in a row (see {@link #requestFailed}). */
     public int consecutiveFailures() {
         return consecutiveFailures.get();
+    }
+
+    /** Starts a new run of failures (after the watcher acted on one, or when the server comes back). */
+    public void resetConsecutiveFailures() {
+        consecutiveFailures.set(0);
+    }
+
+    /**
+     * Runs {@code action} when {@code threshold} requests failed in a row (passive health checking). The action
+     * runs on the thread of the failing request, an event loop: it must only hand the work over. It runs once per
+     * run of failures; {@link #resetConsecutiveFailures} starts a new run. {@code threshold} 0 or {@code action}
+     * {@code null} stops watching.
+     */
+    public void watchFailures(int threshold, Runnable action) {
+        failureAction = action;
+        failureThreshold = action == null ? 0 : threshold;
     }
 
     /** Requests sent to this server and not finished, over all event loops (for least_request). */

@@ -12,7 +12,10 @@ public enum ServerState {
     EJECTED,
     /** Set by the admin: no new requests, requests in flight finish. */
     DRAINING,
-    /** Set by the admin: no requests. */
+    /**
+     * Set by the admin: no new requests, requests in flight finish (like {@link #DRAINING}; the two differ in what
+     * the operator means: taken out for maintenance rather than on its way out).
+     */
     DISABLED;
 
     public String key() {

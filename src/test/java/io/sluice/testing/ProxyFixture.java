@@ -7,10 +7,12 @@ import io.sluice.config.AdminConfig;
 import io.sluice.config.Balance;
 import io.sluice.config.ClusterConfig;
 import io.sluice.config.ClusterTimeouts;
+import io.sluice.config.HealthConfig;
 import io.sluice.config.HostPort;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.ListenerLimits;
 import io.sluice.config.ListenerTimeouts;
+import io.sluice.config.OutlierConfig;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.Protocol;
 import io.sluice.config.RouteConfig;
@@ -391,5 +393,44 @@ public final class ProxyFixture implements AfterEachCallback {
         public Sluice start() {
             return ProxyFixture.this.start(config());
         }
+
+        /** The configuration with every cluster passed through {@code edit} (e.g. {@link #withHealth}). */
+        public SluiceConfig config(UnaryOperator<ClusterConfig> edit) {
+            SluiceConfig c = config();
+            return new SluiceConfig(c.workers(), c.transport(), c.listeners(),
+                    c.clusters().stream().map(edit).toList(), c.admin());
+        }
+
+        /** Starts Sluice with every cluster passed through {@code edit} (e.g. {@link #withHealth}). */
+        public Sluice start(UnaryOperator<ClusterConfig> edit) {
+            return ProxyFixture.this.start(config(edit));
+        }
+    }
+
+    /** Starts an origin on a given port (to bring back one the test killed), closed after the test. */
+    public TestOrigin origin(String name, int port) {
+        TestOrigin o = TestOrigin.start(name, port);
+        synchronized (origins) {
+            origins.add(o);
+        }
+        return o;
+    }
+
+    /** {@code c} with these active checks ({@code null}: none) and passive checks. */
+    public static ClusterConfig withHealth(ClusterConfig c, HealthConfig health, OutlierConfig outlier) {
+        return new ClusterConfig(c.name(), c.balance(), c.servers(), c.pool(), c.timeouts(), c.hashOn(), health,
+                outlier, c.slowStart(), c.queue(), c.retryBudget());
+    }
+
+    /** A request to the admin listener with the JDK client ({@code POST} with an empty body). */
+    public HttpResponse<String> admin(String method, String path) throws IOException, InterruptedException {
+        InetSocketAddress a = sluice().adminAddress();
+        if (a == null) {
+            throw new IllegalStateException("no admin listener");
+        }
+        return http().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1180,4 +1180,32 @@ public final class TestOrigin implements AutoCloseable {
         }
         return sb.length() > 300 ? sb.substring(0, 300) + "..." : sb.toString();
     }
+
+    /**
+     * Starts an origin on a given port of 127.0.0.1 (with {@code SO_REUSEADDR}), e.g. to bring back at the same
+     * address a server that a test killed with {@link #close()}.
+     */
+    public static TestOrigin start(String name, int port) {
+        try {
+            ServerSocket socket = new ServerSocket();
+            try {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress("127.0.0.1", port), 1024);
+            } catch (IOException e) {
+                socket.close();
+                throw e;
+            }
+            return new TestOrigin(name, socket);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start test origin on port " + port, e);
+        }
+    }
+
+    private TestOrigin(String name, ServerSocket bound) {
+        this.name = name;
+        this.server = bound;
+        this.acceptor = new Thread(this::acceptLoop, "origin-" + name + "-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
 }
