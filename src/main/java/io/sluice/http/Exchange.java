@@ -253,30 +253,47 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
      * free; when every one it picks is at its {@code max_connections}, the request joins the surge queue.
      */
     private void leaseNextServer() {
+        switch (tryLease()) {
+            case LEASED:
+                break;
+            case SATURATED:
+                queue();
+                break;
+            default:
+                failBeforeResponse(exhaustedStatus);
+                break;
+        }
+    }
+
+    private enum LeaseAttempt { LEASED, SATURATED, NO_SERVER }
+
+    /** Starts a lease on the first server picked that has a connection free, without waiting for one. */
+    private LeaseAttempt tryLease() {
         long skipped = triedServers;
         boolean saturated = false;
+        State before = state;
         for (;;) {
             int index = balancer.pick(skipped, balanceKey);
             if (index < 0) {
-                break;
+                return saturated ? LeaseAttempt.SATURATED : LeaseAttempt.NO_SERVER;
             }
             Server candidate = cluster.servers().get(index);
-            ServerPool pool = client.loop.pool(candidate);
-            if (pool.hasCapacity()) {
-                triedServers |= 1L << index;
-                server = candidate;
-                countInFlight(candidate);
-                state = State.LEASING;
-                pendingLease = pool.lease(this, false);
-                return;
+            long bit = 1L << index;
+            // set before leasing: an idle connection is handed over inside the call
+            triedServers |= bit;
+            server = candidate;
+            countInFlight(candidate);
+            state = State.LEASING;
+            PendingLease lease = client.loop.pool(candidate).leaseIfFree(this);
+            if (lease != ServerPool.NO_CAPACITY) {
+                pendingLease = lease;
+                return LeaseAttempt.LEASED;
             }
-            skipped |= 1L << index;
+            triedServers &= ~bit;
+            uncountInFlight();
+            state = before;
+            skipped |= bit;
             saturated = true;
-        }
-        if (saturated) {
-            queue();
-        } else {
-            failBeforeResponse(exhaustedStatus);
         }
     }
 
@@ -305,23 +322,18 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (state != State.QUEUED || !surge.isFirst(queueTicket)) {
             return;
         }
-        if (!anyCapacity()) {
-            surge.awaitSlots(cluster.servers());
-            return;
+        switch (tryLease()) {
+            case LEASED:
+                leaveQueue(); // after the lease took its capacity, so the next in line cannot take it first
+                break;
+            case SATURATED:
+                surge.awaitSlots(cluster.servers());
+                break;
+            default:
+                leaveQueue();
+                failBeforeResponse(503); // every server went out of service meanwhile
+                break;
         }
-        leaveQueue();
-        leaseNextServer();
-    }
-
-    private boolean anyCapacity() {
-        List<Server> servers = cluster.servers();
-        for (int i = 0; i < servers.size(); i++) {
-            Server s = servers.get(i);
-            if ((triedServers & (1L << i)) == 0 && s.available() && client.loop.pool(s).hasCapacity()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void queueTimedOut() {

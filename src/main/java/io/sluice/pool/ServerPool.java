@@ -105,12 +105,35 @@ public final class ServerPool {
         return lease;
     }
 
+    /** What {@link #leaseIfFree} returns when the server has no connection free for this loop. */
+    public static final PendingLease NO_CAPACITY = new PendingLease(null, null, false);
+
     /**
-     * Whether a lease now would get a connection without waiting: an idle one here, or a free slot of the
-     * server's {@code max_connections}.
+     * Like {@link #lease} but never waits for a slot: an idle connection is handed out at once, else one is opened
+     * if the server has a slot free, else nothing happens and {@link #NO_CAPACITY} is returned. Taking the slot
+     * is the same atomic step as checking for it, so requests that queue elsewhere (the cluster's surge queue)
+     * cannot be overtaken between the check and the lease.
      */
-    public boolean hasCapacity() {
-        return !idle.isEmpty() || server.openConnections() < server.config().maxConnections();
+    public PendingLease leaseIfFree(LeaseCallback callback) {
+        assert loop.inEventLoop();
+        if (closed) {
+            callback.leaseFailed(LeaseFailure.CLOSED, null);
+            return null;
+        }
+        PooledConnection connection = pollIdle();
+        if (connection != null) {
+            handOut(connection, callback);
+            return null;
+        }
+        if (!server.tryAcquireSlot()) {
+            return NO_CAPACITY;
+        }
+        PendingLease lease = new PendingLease(this, callback, false);
+        waiting.add(lease);
+        lease.timeout = loop.schedule(() -> expire(lease), waitTimeoutNanos, TimeUnit.NANOSECONDS);
+        lease.connecting = true;
+        openConnection().owner = lease;
+        return lease;
     }
 
     void release(PooledConnection connection) {

@@ -9,7 +9,6 @@ import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
 import io.sluice.testing.RawResponse;
 import io.sluice.testing.TestOrigin;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -95,7 +94,6 @@ class OutlierEjectionTest {
      * path to report failures to {@link Server#requestFailed()}, which it does not yet.
      */
     @Test
-    @Disabled("pending: the request path (io.sluice.http.Exchange) does not call Server.requestFailed() yet")
     void serverFailingRealRequestsIsEjected() throws Exception {
         TestOrigin a = proxy.origin("a");
         TestOrigin b = proxy.origin("b");
