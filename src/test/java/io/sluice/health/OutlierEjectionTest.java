@@ -104,4 +104,19 @@ class OutlierEjectionTest {
         }
         Await.until(() -> state(a).equals("ejected"), WAIT, () -> "a is " + state(a));
     }
+
+    /** 5xx answers count as failures too: a server answering 500 in a row is ejected. */
+    @Test
+    void serverAnswering5xxIsEjected() throws Exception {
+        TestOrigin a = proxy.origin("a");
+        TestOrigin b = proxy.origin("b");
+        proxy.setup().cluster("web", 16, a, b).start(c -> ProxyFixture.withHealth(c, null, OUTLIER));
+        for (int i = 0; i < 8; i++) {
+            assertThat(proxy.get("/status/500?i=" + i).status()).as("5xx answers are forwarded").isEqualTo(500);
+        }
+        // both fail alike, but at most half of a cluster is ejected: exactly one of them
+        Await.until(() -> state(a).equals("ejected") ^ state(b).equals("ejected"), WAIT,
+                () -> "a is " + state(a) + ", b is " + state(b));
+        assertThat(proxy.get("/status/200").status()).isEqualTo(200);
+    }
 }

@@ -1,6 +1,5 @@
 package io.sluice.http;
 
-import io.sluice.config.ClusterConfig;
 import io.sluice.config.RetryBudget;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.RouteMatch;
@@ -130,7 +129,7 @@ class FailoverTest {
         TestOrigin live = proxy.origin("live");
         dropping = new DroppingServer();
         proxy.setup().cluster("web", 8, dropping.address(), live.address())
-                .clusterConfig("web", c -> withBudget(c, new RetryBudget(0, 0)))
+                .clusterConfig("web", c -> ProxyFixture.withRetryBudget(c, new RetryBudget(0, 0)))
                 .start();
         int badGateway = 0;
         for (int i = 0; i < REQUESTS; i++) {
@@ -146,10 +145,6 @@ class FailoverTest {
         assertThat(badGateway).isEqualTo(dropping.requests()).isPositive();
     }
 
-    private static ClusterConfig withBudget(ClusterConfig c, RetryBudget budget) {
-        return new ClusterConfig(c.name(), c.balance(), c.servers(), c.pool(), c.timeouts(), c.hashOn(), c.health(),
-                c.outlier(), c.slowStart(), c.queue(), budget);
-    }
 
     /** Accepts connections, reads a request head, and closes without answering. */
     private static final class DroppingServer implements AutoCloseable {

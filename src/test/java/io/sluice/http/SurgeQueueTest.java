@@ -1,7 +1,6 @@
 package io.sluice.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.config.ClusterConfig;
 import io.sluice.config.QueueConfig;
 import io.sluice.testing.Await;
 import io.sluice.testing.IntegrationTest;
@@ -36,10 +35,6 @@ class SurgeQueueTest {
     @RegisterExtension
     final ProxyFixture proxy = new ProxyFixture();
 
-    private static ClusterConfig withQueue(ClusterConfig c, QueueConfig queue) {
-        return new ClusterConfig(c.name(), c.balance(), c.servers(), c.pool(), c.timeouts(), c.hashOn(), c.health(),
-                c.outlier(), c.slowStart(), queue, c.retryBudget());
-    }
 
     private int queued() {
         try {
@@ -69,7 +64,7 @@ class SurgeQueueTest {
         int total = 50;
         TestOrigin origin = proxy.origin();
         proxy.setup().cluster("web", maxConnections, origin)
-                .clusterConfig("web", c -> withQueue(c, new QueueConfig(queueMax, Duration.ofSeconds(30))))
+                .clusterConfig("web", c -> ProxyFixture.withQueue(c, new QueueConfig(queueMax, Duration.ofSeconds(30))))
                 .start();
         ExecutorService readers = Executors.newFixedThreadPool(total);
         List<RawHttpClient> clients = new ArrayList<>();
@@ -136,7 +131,7 @@ class SurgeQueueTest {
     void aRequestWaitingLongerThanTheQueueTimeoutGets503() throws Exception {
         TestOrigin origin = proxy.origin();
         proxy.setup().cluster("web", 1, origin)
-                .clusterConfig("web", c -> withQueue(c, new QueueConfig(10, Duration.ofMillis(300))))
+                .clusterConfig("web", c -> ProxyFixture.withQueue(c, new QueueConfig(10, Duration.ofMillis(300))))
                 .start();
         try (RawHttpClient busy = proxy.connect(); RawHttpClient waiting = proxy.connect()) {
             busy.send(RawHttpClient.request("GET", "/delay/3000/size/1?busy", "Host: t"));
@@ -157,7 +152,7 @@ class SurgeQueueTest {
     void aClientLeavingTheQueueFreesItsPlace() throws Exception {
         TestOrigin origin = proxy.origin();
         proxy.setup().cluster("web", 1, origin)
-                .clusterConfig("web", c -> withQueue(c, new QueueConfig(1, Duration.ofSeconds(30))))
+                .clusterConfig("web", c -> ProxyFixture.withQueue(c, new QueueConfig(1, Duration.ofSeconds(30))))
                 .start();
         try (RawHttpClient busy = proxy.connect()) {
             busy.send(RawHttpClient.request("GET", "/delay/1500/size/1?busy", "Host: t"));

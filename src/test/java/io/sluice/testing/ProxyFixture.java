@@ -7,6 +7,7 @@ import io.sluice.config.AdminConfig;
 import io.sluice.config.Balance;
 import io.sluice.config.ClusterConfig;
 import io.sluice.config.ClusterTimeouts;
+import io.sluice.config.HashOn;
 import io.sluice.config.HealthConfig;
 import io.sluice.config.HostPort;
 import io.sluice.config.ListenerConfig;
@@ -15,6 +16,8 @@ import io.sluice.config.ListenerTimeouts;
 import io.sluice.config.OutlierConfig;
 import io.sluice.config.PoolConfig;
 import io.sluice.config.Protocol;
+import io.sluice.config.QueueConfig;
+import io.sluice.config.RetryBudget;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.RouteMatch;
 import io.sluice.config.ServerConfig;
@@ -414,6 +417,24 @@ public final class ProxyFixture implements AfterEachCallback {
             origins.add(o);
         }
         return o;
+    }
+
+    /** {@code c} balancing with {@code balance} on {@code hashOn}. */
+    public static ClusterConfig withBalance(ClusterConfig c, Balance balance, HashOn hashOn) {
+        return new ClusterConfig(c.name(), balance, c.servers(), c.pool(), c.timeouts(), hashOn, c.health(),
+                c.outlier(), c.slowStart(), c.queue(), c.retryBudget());
+    }
+
+    /** {@code c} with this surge queue. */
+    public static ClusterConfig withQueue(ClusterConfig c, QueueConfig queue) {
+        return new ClusterConfig(c.name(), c.balance(), c.servers(), c.pool(), c.timeouts(), c.hashOn(), c.health(),
+                c.outlier(), c.slowStart(), queue, c.retryBudget());
+    }
+
+    /** {@code c} with this retry budget. */
+    public static ClusterConfig withRetryBudget(ClusterConfig c, RetryBudget budget) {
+        return new ClusterConfig(c.name(), c.balance(), c.servers(), c.pool(), c.timeouts(), c.hashOn(), c.health(),
+                c.outlier(), c.slowStart(), c.queue(), budget);
     }
 
     /** {@code c} with these active checks ({@code null}: none) and passive checks. */
