@@ -11,11 +11,13 @@ import java.util.Set;
 final class HttpSyntax {
     private static final String TCHAR_SYMBOLS = "!#$%&'*+-.^_`|~";
     /**
-     * Fields that frame a message or belong to one connection. Sluice writes them itself; adding or removing them
-     * per route would desynchronise the framing the proxy and the server agree on.
+     * Fields that frame a message or belong to one connection, and the forwarding fields. Sluice writes them
+     * itself; adding or removing them per route would desynchronise the framing the proxy and the server agree
+     * on, or forge the client's address and the proxy chain.
      */
     private static final Set<String> MANAGED_FIELDS = Set.of("content-length", "transfer-encoding", "connection",
-            "keep-alive", "proxy-connection", "te", "trailer", "upgrade");
+            "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "x-forwarded-for", "x-forwarded-proto",
+            "x-forwarded-host", "via");
 
     private HttpSyntax() {
     }

@@ -272,6 +272,6 @@ final class RouteReader {
     }
 
     private static String managed(String name) {
-        return "\"" + name + "\" cannot be added or removed by a route (Sluice manages framing and hop-by-hop fields)";
+        return "\"" + name + "\" cannot be added or removed by a route (Sluice manages framing, hop-by-hop and forwarding fields)";
     }
 }

@@ -302,9 +302,9 @@ class RouteReaderTest {
                 "sluice.yaml:7: listeners[0].routes[0].add_request_headers.X Route: bad header name \"X Route\""
                         + " (expected a token: letters, digits and !#$%&'*+-.^_`|~)",
                 "sluice.yaml:8: listeners[0].routes[0].add_request_headers.Content-Length: \"Content-Length\" cannot"
-                        + " be added or removed by a route (Sluice manages framing and hop-by-hop fields)",
+                        + " be added or removed by a route (Sluice manages framing, hop-by-hop and forwarding fields)",
                 "sluice.yaml:9: listeners[0].routes[0].add_request_headers.transfer-encoding: \"transfer-encoding\""
-                        + " cannot be added or removed by a route (Sluice manages framing and hop-by-hop fields)",
+                        + " cannot be added or removed by a route (Sluice manages framing, hop-by-hop and forwarding fields)",
                 "sluice.yaml:10: listeners[0].routes[0].add_request_headers.X-Empty: expected a string (\"\" for an"
                         + " empty value), got nothing",
                 "sluice.yaml:11: listeners[0].routes[0].add_request_headers.X-List: expected a string (\"\" for an"
@@ -342,7 +342,7 @@ class RouteReaderTest {
                 "sluice.yaml:9: listeners[0].routes[0].remove_request_headers[1]: bad header name \"X Internal\""
                         + " (expected a token: letters, digits and !#$%&'*+-.^_`|~)",
                 "sluice.yaml:10: listeners[0].routes[0].remove_request_headers[2]: \"Connection\" cannot be added or"
-                        + " removed by a route (Sluice manages framing and hop-by-hop fields)",
+                        + " removed by a route (Sluice manages framing, hop-by-hop and forwarding fields)",
                 "sluice.yaml:11: listeners[0].routes[0].remove_request_headers[3]: duplicate header \"x-internal\""
                         + " (first at line 8; names are case-insensitive)",
                 "sluice.yaml:12: listeners[0].routes[0].remove_request_headers[4]: \"x-ENV\" is also in"
