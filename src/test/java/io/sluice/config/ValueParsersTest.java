@@ -148,6 +148,8 @@ class ValueParsersTest {
         assertThat(HttpSyntax.isManagedField("Transfer-Encoding")).isTrue();
         assertThat(HttpSyntax.isManagedField("TE")).isTrue();
         assertThat(HttpSyntax.isManagedField("Host")).isFalse();
-        assertThat(HttpSyntax.isManagedField("X-Forwarded-For")).isFalse();
+        assertThat(HttpSyntax.isManagedField("X-Forwarded-For")).isTrue();
+        assertThat(HttpSyntax.isManagedField("VIA")).isTrue();
+        assertThat(HttpSyntax.isManagedField("X-Forwarded-Port")).isFalse();
     }
 }
