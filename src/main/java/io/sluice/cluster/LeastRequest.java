@@ -12,52 +12,34 @@ import java.util.concurrent.ThreadLocalRandom;
  * ignore weights altogether. A tie goes to the first draw, itself a weighted random pick, so an idle cluster is
  * balanced like {@link WeightedRandom} and a loaded one keeps {@code inFlight / weight} level.
  *
- * <p>The arrays are scratch space for one pick, which is why an instance must stay on its event loop.
+ * <p>The candidates are scratch space for one pick, which is why an instance must stay on its event loop.
  */
 final class LeastRequest implements Balancer {
     private final Server[] servers;
-    /**
-     * Scratch for one pick: the candidates' indexes, and the running sums of the weights they had when it began
-     * ({@code ends[k]} is where candidate {@code k}'s share of {@code [0, total)} ends).
-     */
-    private final int[] candidates;
-    private final int[] ends;
+    private final WeightedCandidates candidates;
 
     LeastRequest(List<Server> servers) {
         this.servers = Cluster.checkedServers(servers);
-        candidates = new int[servers.size()];
-        ends = new int[servers.size()];
+        this.candidates = new WeightedCandidates(this.servers);
     }
 
     @Override
     public int pick(long tried, long hash) {
-        long now = System.nanoTime();
-        int count = 0;
-        int total = 0;
-        for (int i = 0; i < servers.length; i++) {
-            if ((tried & (1L << i)) != 0 || !servers[i].available()) {
-                continue;
-            }
-            int weight = servers[i].effectiveWeight(now);
-            total += weight;
-            candidates[count] = i;
-            ends[count] = total;
-            count++;
-        }
+        int count = candidates.gather(tried);
         if (count <= 1) {
-            return count == 0 ? -1 : candidates[0];
+            return count == 0 ? -1 : candidates.server(0);
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        int a = WeightedRandom.slot(ends, count, random.nextInt(total));
-        int startA = a == 0 ? 0 : ends[a - 1];
-        int weightA = ends[a] - startA;
+        int a = candidates.slot(random.nextInt(candidates.total()));
+        int startA = candidates.start(a);
+        int weightA = candidates.weight(a);
         // the second draw is over the weights without a's: past a's start, shift over its share
-        int r = random.nextInt(total - weightA);
-        int b = WeightedRandom.slot(ends, count, r < startA ? r : r + weightA);
-        int weightB = ends[b] - (b == 0 ? 0 : ends[b - 1]);
+        int r = random.nextInt(candidates.total() - weightA);
+        int b = candidates.slot(r < startA ? r : r + weightA);
+        int weightB = candidates.weight(b);
         // inFlight(a) / weight(a) <= inFlight(b) / weight(b), cross-multiplied: no division, exact in a long
-        long loadA = (long) servers[candidates[a]].inFlight() * weightB;
-        long loadB = (long) servers[candidates[b]].inFlight() * weightA;
-        return loadA <= loadB ? candidates[a] : candidates[b];
+        long loadA = (long) servers[candidates.server(a)].inFlight() * weightB;
+        long loadB = (long) servers[candidates.server(b)].inFlight() * weightA;
+        return loadA <= loadB ? candidates.server(a) : candidates.server(b);
     }
 }
