@@ -20,7 +20,8 @@ public final class Cluster {
         List<Server> list = new ArrayList<>();
         config.servers().forEach(s -> list.add(new Server(s, config.slowStart())));
         this.servers = List.copyOf(list);
-        this.surgeQueue = new SurgeQueue(config.queue());
+        this.surgeQueue = new SurgeQueue(config.queue(), servers);
+        servers.forEach(s -> s.onAvailable(surgeQueue::capacityMaybeFree));
         this.retryLimiter = new RetryLimiter(config.retryBudget(), servers);
         this.ring = config.balance() == Balance.CONSISTENT_HASH ? HashRing.build(servers) : null;
     }

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
  * between loops, and the counters /stats shows.
  */
 public final class Server {
+    private static final long NO_SLOW_START = Long.MIN_VALUE;
+
     private final ServerConfig config;
     private final InetSocketAddress address;
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -39,8 +41,8 @@ public final class Server {
     private volatile AdminState adminState = AdminState.ENABLED;
     private volatile boolean healthy = true;
     private volatile boolean ejected;
-    private volatile boolean slowStarting;
-    private volatile long slowStartBegan;
+    private volatile long slowStartBegan = NO_SLOW_START;
+    private volatile Runnable availableAction = () -> { };
 
     public Server(ServerConfig config) {
         this(config, Duration.ZERO);
@@ -97,20 +99,21 @@ public final class Server {
      */
     public synchronized AdminState setAdminState(AdminState state) {
         AdminState before = adminState;
-        adminState = state;
         if (before != AdminState.ENABLED && state == AdminState.ENABLED) {
-            startSlowStart();
+            startSlowStart(); // before the server becomes available: no pick may see it at full weight
         }
+        adminState = state;
+        announceIfAvailable();
         return before;
     }
 
     /** Set by the health checker. */
     public void setHealthy(boolean up) {
-        boolean before = healthy;
-        healthy = up;
-        if (!before && up) {
+        if (!healthy && up) {
             startSlowStart();
         }
+        healthy = up;
+        announceIfAvailable();
     }
 
     public boolean healthy() {
@@ -119,36 +122,49 @@ public final class Server {
 
     /** Set by passive health checking. */
     public void setEjected(boolean out) {
-        boolean before = ejected;
-        ejected = out;
-        if (before && !out) {
+        if (ejected && !out) {
             startSlowStart();
         }
+        ejected = out;
+        announceIfAvailable();
     }
 
     public boolean ejected() {
         return ejected;
     }
 
+    /**
+     * Runs {@code action} (on the thread that changed the state) whenever a state change leaves the server
+     * available: the cluster's surge queue then tries its first waiter again.
+     */
+    public void onAvailable(Runnable action) {
+        availableAction = action;
+    }
+
+    private void announceIfAvailable() {
+        if (available()) {
+            availableAction.run();
+        }
+    }
+
     private void startSlowStart() {
         if (slowStartNanos > 0) {
             slowStartBegan = System.nanoTime();
-            slowStarting = true;
         }
     }
 
     /**
      * The weight balancers use now: the configured one, or during slow start a share of it that grows linearly
-     * from 10% to 100% (never below 1).
+     * from 10% to 100% (never below 1). Only reads: the event loops calling it never write the slow start state.
      */
     public int effectiveWeight(long nowNanos) {
         int weight = config.weight();
-        if (!slowStarting) {
+        long began = slowStartBegan;
+        if (began == NO_SLOW_START) {
             return weight;
         }
-        long elapsed = nowNanos - slowStartBegan;
-        if (elapsed >= slowStartNanos) {
-            slowStarting = false;
+        long elapsed = nowNanos - began;
+        if (elapsed >= slowStartNanos || elapsed < 0) {
             return weight;
         }
         double share = 0.1 + 0.9 * elapsed / slowStartNanos;

@@ -3,8 +3,10 @@ package io.sluice.cluster;
 import io.netty.channel.EventLoop;
 import io.sluice.config.QueueConfig;
 
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +31,8 @@ public final class SurgeQueue {
     public static final class Ticket {
         final Waiter waiter;
         volatile boolean left;
+        /** Servers the waiter will not use (a bit per index): those its request already failed on. */
+        volatile long excluded;
         private final AtomicInteger poked = new AtomicInteger();
 
         Ticket(Waiter waiter) {
@@ -38,14 +42,16 @@ public final class SurgeQueue {
 
     private final int max;
     private final long timeoutNanos;
+    private final List<Server> servers;
     private final Queue<Ticket> tickets = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     /** Servers (a bit per index) whose slot return is already set to poke this queue. */
     private final AtomicLong awaitingSlots = new AtomicLong();
 
-    public SurgeQueue(QueueConfig config) {
+    public SurgeQueue(QueueConfig config, List<Server> servers) {
         this.max = config.max();
         this.timeoutNanos = config.timeout().toNanos();
+        this.servers = servers;
     }
 
     public long timeoutNanos() {
@@ -60,8 +66,12 @@ public final class SurgeQueue {
         return size.get();
     }
 
-    /** Joins the end of the queue, or returns {@code null} when it is full. */
-    public Ticket enqueue(Waiter waiter) {
+    /**
+     * Joins the end of the queue, or returns {@code null} when it is full.
+     *
+     * @param excluded servers the waiter will not use, a bit per index
+     */
+    public Ticket enqueue(Waiter waiter, long excluded) {
         for (;;) {
             int n = size.get();
             if (n >= max) {
@@ -72,6 +82,7 @@ public final class SurgeQueue {
             }
         }
         Ticket ticket = new Ticket(waiter);
+        ticket.excluded = excluded;
         tickets.add(ticket);
         capacityMaybeFree();
         return ticket;
@@ -88,10 +99,20 @@ public final class SurgeQueue {
         capacityMaybeFree(); // the next one may be able to go
     }
 
-    /** Whether the first waiter is on another loop than {@code loop} (then a connection released there is closed). */
-    public boolean firstWaitsElsewhere(EventLoop loop) {
+    /**
+     * Whether the first waiter is on another loop than {@code loop} and would use a connection to {@code server}:
+     * then a connection to it released on {@code loop} is closed, so that its slot goes to the waiter.
+     */
+    public boolean firstNeedsElsewhere(EventLoop loop, Server server) {
+        if (size.get() == 0) {
+            return false; // every release asks: keep the common case to one read
+        }
         Ticket first = first();
-        return first != null && first.waiter.eventLoop() != loop;
+        if (first == null || first.waiter.eventLoop() == loop || !server.available()) {
+            return false;
+        }
+        int index = servers.indexOf(server);
+        return index >= 0 && (first.excluded & (1L << index)) == 0;
     }
 
     /** Something may have freed capacity: the first waiter tries again, on its loop. Cheap when nobody waits. */
@@ -101,12 +122,16 @@ public final class SurgeQueue {
         }
         Ticket first = first();
         if (first != null && first.poked.compareAndSet(0, 1)) {
-            first.waiter.eventLoop().execute(() -> {
-                first.poked.set(0);
-                if (!first.left) {
-                    first.waiter.capacityMaybeFree();
-                }
-            });
+            try {
+                first.waiter.eventLoop().execute(() -> {
+                    first.poked.set(0);
+                    if (!first.left) {
+                        first.waiter.capacityMaybeFree();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                first.poked.set(0); // the loop is shutting down: its waiters are failed by the shutdown
+            }
         }
     }
 
@@ -116,13 +141,17 @@ public final class SurgeQueue {
     }
 
     /**
-     * The first waiter found no capacity although it was poked: make sure the servers' next returned slot pokes
-     * the queue, and ask the loops holding idle connections to them to give one up.
+     * The first waiter found no capacity although it was poked: the next slot returned by a server it would use
+     * pokes the queue, and the loops holding idle connections to those servers are asked to give one up. Servers
+     * it would not use (excluded, or out of service) are left alone: a free slot there must not wake it.
      */
-    public void awaitSlots(Iterable<Server> servers) {
-        int i = 0;
-        for (Server server : servers) {
-            long bit = 1L << i++;
+    public void awaitSlots(long excluded) {
+        for (int i = 0; i < servers.size(); i++) {
+            Server server = servers.get(i);
+            long bit = 1L << i;
+            if ((excluded & bit) != 0 || !server.available()) {
+                continue;
+            }
             long before = awaitingSlots.getAndUpdate(v -> v | bit);
             if ((before & bit) == 0) {
                 server.awaitSlot(() -> {

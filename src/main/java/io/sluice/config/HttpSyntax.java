@@ -13,11 +13,11 @@ final class HttpSyntax {
     /**
      * Fields that frame a message or belong to one connection, and the forwarding fields. Sluice writes them
      * itself; adding or removing them per route would desynchronise the framing the proxy and the server agree
-     * on, or forge the client's address and the proxy chain.
+     * on, forge the client's address and the proxy chain, or leave a request with no Host or two.
      */
     private static final Set<String> MANAGED_FIELDS = Set.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "x-forwarded-for", "x-forwarded-proto",
-            "x-forwarded-host", "via");
+            "x-forwarded-host", "via", "host");
 
     private HttpSyntax() {
     }

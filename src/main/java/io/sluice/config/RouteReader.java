@@ -272,6 +272,6 @@ final class RouteReader {
     }
 
     private static String managed(String name) {
-        return "\"" + name + "\" cannot be added or removed by a route (Sluice manages framing, hop-by-hop and forwarding fields)";
+        return "\"" + name + "\" cannot be added or removed by a route (Sluice manages Host, framing, hop-by-hop and forwarding fields)";
     }
 }

@@ -193,24 +193,21 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
     }
 
-    /** Sends again what was sent on the stale connection. */
+    /**
+     * Sends again what was sent on the connection that failed. The recording is kept (the server gets
+     * duplicates), so that the request can be replayed again if this try fails too before any response byte.
+     */
     private void replay(Channel channel) {
-        ByteBuf head = replayHead;
-        List<ByteBuf> body = replayBody;
-        recordReplay = false; // a request is replayed once at most
-        replayHead = null;
-        replayBody = null;
-        replayBytes = 0;
-        head.readerIndex(replayHeadStart);
+        replayHead.readerIndex(replayHeadStart);
         if (hostMissing) {
             // the Host that was made up from the server's address must name this server
-            head.writerIndex(replayHostAt);
-            HeadWriter.finishRequest(head, hostOf(server));
+            replayHead.writerIndex(replayHostAt);
+            HeadWriter.finishRequest(replayHead, hostOf(server));
         }
-        channel.write(head, channel.voidPromise());
-        if (body != null) {
-            for (ByteBuf part : body) {
-                channel.write(part, channel.voidPromise());
+        channel.write(replayHead.retainedDuplicate(), channel.voidPromise());
+        if (replayBody != null) {
+            for (ByteBuf part : replayBody) {
+                channel.write(part.retainedDuplicate(), channel.voidPromise());
             }
         }
         serverNeedsFlush = true;
@@ -286,7 +283,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             state = State.LEASING;
             PendingLease lease = client.loop.pool(candidate).leaseIfFree(this);
             if (lease != ServerPool.NO_CAPACITY) {
-                pendingLease = lease;
+                if (lease != null) {
+                    pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
+                }
                 return LeaseAttempt.LEASED;
             }
             triedServers &= ~bit;
@@ -301,7 +300,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     private void queue() {
         SurgeQueue surge = cluster.surgeQueue();
-        SurgeQueue.Ticket ticket = surge.enqueue(this);
+        SurgeQueue.Ticket ticket = surge.enqueue(this, triedServers);
         if (ticket == null) {
             failBeforeResponse(503); // the queue is full
             return;
@@ -327,7 +326,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 leaveQueue(); // after the lease took its capacity, so the next in line cannot take it first
                 break;
             case SATURATED:
-                surge.awaitSlots(cluster.servers());
+                surge.awaitSlots(triedServers);
                 break;
             default:
                 leaveQueue();
@@ -728,7 +727,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         retried = true;
         releaseServer(CloseReason.SERVER_CLOSE, false);
         state = State.LEASING;
-        pendingLease = client.loop.pool(server).lease(this, true);
+        PendingLease lease = client.loop.pool(server).lease(this, true);
+        if (lease != null) {
+            pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
+        }
     }
 
     /** Ends a failed exchange: with {@code status} if the client has seen no response byte, else by cutting it off. */

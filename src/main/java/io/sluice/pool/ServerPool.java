@@ -332,13 +332,8 @@ public final class ServerPool {
             give(next, connection);
         } else if (closed) {
             close(connection, CloseReason.SHUTDOWN);
-        } else if (surge != null && !surge.isEmpty()) {
-            if (surge.firstWaitsElsewhere(loop)) {
-                close(connection, CloseReason.REBALANCE); // its slot goes to the loop where the first request waits
-            } else {
-                pool(connection); // where the first waiting request takes it
-            }
-        } else if (server.rebalanceWanted()) {
+        } else if (server.rebalanceWanted() || (surge != null && surge.firstNeedsElsewhere(loop, server))) {
+            // its slot is worth more to a loop that starves, or where the first queued request waits
             close(connection, CloseReason.REBALANCE);
         } else if (idle.size() >= maxIdle) {
             close(connection, CloseReason.POOL_FULL);
@@ -380,7 +375,7 @@ public final class ServerPool {
         PooledConnection oldest = idle.peekLast();
         // every loop is asked: for a starved loop the first to shed satisfies it and the others keep theirs; for a
         // surge queue each loop gives up one per ask, and asks come only from a waiter that found no capacity
-        if (oldest != null && (server.rebalanceWanted() || surge != null && surge.firstWaitsElsewhere(loop))) {
+        if (oldest != null && (server.rebalanceWanted() || surge != null && surge.firstNeedsElsewhere(loop, server))) {
             close(oldest, CloseReason.REBALANCE);
         }
     }

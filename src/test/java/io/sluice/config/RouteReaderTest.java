@@ -44,7 +44,7 @@ class RouteReaderTest {
                       - { name: X-Empty, value: "" }
                   cluster: api
                   rewrite_path_prefix: /v2
-                  add_request_headers: { X-Route: api, X-Env: prod, X-Version: 2, X-Blank: "", Host: a.internal }
+                  add_request_headers: { X-Route: api, X-Env: prod, X-Version: 2, X-Blank: "" }
                   remove_request_headers: [ X-Internal, cookie ]
                   timeout: 10s
                   retries: 0
@@ -62,8 +62,7 @@ class RouteReaderTest {
                         List.of(new HeaderMatch("X-Canary", "1"), new HeaderMatch("X-Debug", null),
                                 new HeaderMatch("X-Empty", ""))),
                         "api", "/v2",
-                        Map.of("X-Route", "api", "X-Env", "prod", "X-Version", "2", "X-Blank", "",
-                                "Host", "a.internal"),
+                        Map.of("X-Route", "api", "X-Env", "prod", "X-Version", "2", "X-Blank", ""),
                         List.of("X-Internal", "cookie"), Duration.ofSeconds(10), 0),
                 new RouteConfig(new RouteMatch("api.example.com", null, "/healthz", null, List.of("PATCH"), List.of()),
                         "web", null, Map.of(), List.of(), null, 5),
@@ -72,7 +71,7 @@ class RouteReaderTest {
                 new RouteConfig(new RouteMatch(null, null, null, ".*\\.png", List.of(), List.of()),
                         "web", null, Map.of(), List.of(), null, RouteConfig.DEFAULT_RETRIES));
         assertThat(routes.get(0).addRequestHeaders().keySet())
-                .as("file order").containsExactly("X-Route", "X-Env", "X-Version", "X-Blank", "Host");
+                .as("file order").containsExactly("X-Route", "X-Env", "X-Version", "X-Blank");
     }
 
     @Test
@@ -302,9 +301,9 @@ class RouteReaderTest {
                 "sluice.yaml:7: listeners[0].routes[0].add_request_headers.X Route: bad header name \"X Route\""
                         + " (expected a token: letters, digits and !#$%&'*+-.^_`|~)",
                 "sluice.yaml:8: listeners[0].routes[0].add_request_headers.Content-Length: \"Content-Length\" cannot"
-                        + " be added or removed by a route (Sluice manages framing, hop-by-hop and forwarding fields)",
+                        + " be added or removed by a route (Sluice manages Host, framing, hop-by-hop and forwarding fields)",
                 "sluice.yaml:9: listeners[0].routes[0].add_request_headers.transfer-encoding: \"transfer-encoding\""
-                        + " cannot be added or removed by a route (Sluice manages framing, hop-by-hop and forwarding fields)",
+                        + " cannot be added or removed by a route (Sluice manages Host, framing, hop-by-hop and forwarding fields)",
                 "sluice.yaml:10: listeners[0].routes[0].add_request_headers.X-Empty: expected a string (\"\" for an"
                         + " empty value), got nothing",
                 "sluice.yaml:11: listeners[0].routes[0].add_request_headers.X-List: expected a string (\"\" for an"
@@ -342,7 +341,7 @@ class RouteReaderTest {
                 "sluice.yaml:9: listeners[0].routes[0].remove_request_headers[1]: bad header name \"X Internal\""
                         + " (expected a token: letters, digits and !#$%&'*+-.^_`|~)",
                 "sluice.yaml:10: listeners[0].routes[0].remove_request_headers[2]: \"Connection\" cannot be added or"
-                        + " removed by a route (Sluice manages framing, hop-by-hop and forwarding fields)",
+                        + " removed by a route (Sluice manages Host, framing, hop-by-hop and forwarding fields)",
                 "sluice.yaml:11: listeners[0].routes[0].remove_request_headers[3]: duplicate header \"x-internal\""
                         + " (first at line 8; names are case-insensitive)",
                 "sluice.yaml:12: listeners[0].routes[0].remove_request_headers[4]: \"x-ENV\" is also in"

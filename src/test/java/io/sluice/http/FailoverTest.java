@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,6 +101,30 @@ class FailoverTest {
         }
         assertThat(dropping.requests()).as("the dropping server was tried").isPositive();
         assertThat(live.requests()).hasSize(REQUESTS);
+    }
+
+    /**
+     * A request can be replayed more than once: dropped by one server, then sent on a pooled connection to the
+     * next that turns out closed, then sent on a fresh connection there. Requests go over one client connection,
+     * so they share one event loop's pool; round robin makes some try the dropping server first and some not.
+     */
+    @Test
+    void aRequestIsReplayedAsOftenAsItsRetriesAllow() throws Exception {
+        TestOrigin live = proxy.origin("live");
+        dropping = new DroppingServer();
+        proxy.setup().cluster("web", 8, dropping.address(), live.address()).start();
+        try (RawHttpClient c = proxy.connect()) {
+            assertThat(get(c, "/size/5?warm").status()).isEqualTo(200);
+            int droppedBefore = dropping.requests();
+            for (int i = 0; i < 6; i++) {
+                live.awaitIdleConnections(1, Duration.ofSeconds(5));
+                assertThat(live.dropNextRequestOnIdleConnections()).isEqualTo(1);
+                RawResponse r = get(c, "/size/5?i=" + i);
+                assertThat(r.status()).as("request %d: %s", i, r).isEqualTo(200);
+            }
+            assertThat(dropping.requests()).as("some requests tried the dropping server first")
+                    .isGreaterThan(droppedBefore);
+        }
     }
 
     @Test
