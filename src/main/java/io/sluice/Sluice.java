@@ -8,8 +8,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.sluice.admin.AdminServer;
+import io.sluice.buffer.BufferBudget;
+import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
+import io.sluice.config.BuffersConfig;
 import io.sluice.config.ClusterConfig;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.SluiceConfig;
@@ -18,6 +21,7 @@ import io.sluice.http.HttpListener;
 import io.sluice.http.ProxyLoop;
 import io.sluice.listener.AcceptLimiter;
 import io.sluice.listener.ListenerStats;
+import io.sluice.log.Log;
 import io.sluice.route.RouteTable;
 
 import java.io.IOException;
@@ -41,6 +45,8 @@ public final class Sluice implements AutoCloseable {
     private final Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
     private final Map<String, Channel> listenerChannels = new LinkedHashMap<>();
     private final Map<String, ListenerStats> listenerStats = new LinkedHashMap<>();
+    private final BufferBudget bufferBudget;
+    private final SpillDirectory spill;
     private HealthChecker health;
     private AdminServer admin;
 
@@ -48,6 +54,8 @@ public final class Sluice implements AutoCloseable {
         this.config = config;
         Transports transports = Transports.of(config.transport());
         this.group = new MultiThreadIoEventLoopGroup(config.workers(), transports.ioHandlerFactory());
+        this.bufferBudget = new BufferBudget(config.buffers());
+        this.spill = spillDirectory(config.buffers());
         try {
             for (ClusterConfig c : config.clusters()) {
                 clusters.put(c.name(), new Cluster(c));
@@ -55,7 +63,8 @@ public final class Sluice implements AutoCloseable {
             List<Cluster> all = List.copyOf(clusters.values());
             for (EventExecutor executor : group) {
                 EventLoop loop = (EventLoop) executor;
-                loops.put(loop, new ProxyLoop(loop, loops.size(), all, transports.channel()));
+                loops.put(loop, new ProxyLoop(loop, loops.size(), all, transports.channel(), bufferBudget,
+                        spill));
             }
             health = new HealthChecker(all, transports.ioHandlerFactory(), transports.channel());
             for (ListenerConfig l : config.listeners()) {
@@ -70,6 +79,31 @@ public final class Sluice implements AutoCloseable {
         }
         loops.values().forEach(l -> l.eventLoop().execute(l::start));
         health.start();
+    }
+
+    /**
+     * The spill directory, emptied of files a previous process left; {@code null} (held responses then stop
+     * their server instead of spilling) when it cannot be created.
+     */
+    private static SpillDirectory spillDirectory(BuffersConfig buffers) {
+        SpillDirectory dir = new SpillDirectory(buffers.spillDir(), buffers.maxSpill());
+        try {
+            dir.prepare();
+            return dir;
+        } catch (IOException e) {
+            Log.event("spill directory " + buffers.spillDir() + " unusable (" + e + "): held responses will not"
+                    + " spill to disk");
+            return null;
+        }
+    }
+
+    public BufferBudget bufferBudget() {
+        return bufferBudget;
+    }
+
+    /** The spill directory, or {@code null} when it is unusable. */
+    public SpillDirectory spillDirectory() {
+        return spill;
     }
 
     /** Binds every listener of {@code config} and starts serving; fails if a listener cannot bind. */

@@ -15,10 +15,11 @@ import java.util.Map;
  * @param removeRequestHeaders   field names dropped from the forwarded request
  * @param timeout                response timeout for this route; {@code null}: the cluster's
  * @param retries                tries after the first one for a request that failed safely (default 1)
+ * @param buffering              request and response buffering (default none)
  */
 public record RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
                           Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
-                          int retries) {
+                          int retries, RouteBuffering buffering) {
     public static final int DEFAULT_RETRIES = 1;
     public static final int MAX_RETRIES = 5;
 
@@ -26,6 +27,14 @@ public record RouteConfig(RouteMatch match, String cluster, String rewritePathPr
         addRequestHeaders = addRequestHeaders == null ? Map.of()
                 : Collections.unmodifiableMap(new LinkedHashMap<>(addRequestHeaders));
         removeRequestHeaders = removeRequestHeaders == null ? List.of() : List.copyOf(removeRequestHeaders);
+        buffering = buffering == null ? RouteBuffering.NONE : buffering;
+    }
+
+    public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
+                       Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
+                       int retries) {
+        this(match, cluster, rewritePathPrefix, addRequestHeaders, removeRequestHeaders, timeout, retries,
+                RouteBuffering.NONE);
     }
 
     public RouteConfig(RouteMatch match, String cluster) {

@@ -10,12 +10,19 @@ import java.util.List;
  * @param listeners listeners in file order
  * @param clusters  clusters in file order
  * @param admin     the admin listener, or {@code null} when the file has none
+ * @param buffers   memory budget and spill files of buffered exchanges
  */
 public record SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,
-                           List<ClusterConfig> clusters, AdminConfig admin) {
+                           List<ClusterConfig> clusters, AdminConfig admin, BuffersConfig buffers) {
     public SluiceConfig {
         listeners = List.copyOf(listeners);
         clusters = List.copyOf(clusters);
+        buffers = buffers == null ? BuffersConfig.DEFAULTS : buffers;
+    }
+
+    public SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,
+                        List<ClusterConfig> clusters, AdminConfig admin) {
+        this(workers, transport, listeners, clusters, admin, BuffersConfig.DEFAULTS);
     }
 
     /** The cluster with this name, or {@code null}. */

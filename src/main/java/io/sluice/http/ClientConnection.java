@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.sluice.config.Balance;
+import io.sluice.config.RouteBuffering;
 import io.sluice.route.Route;
 
 import java.net.InetAddress;
@@ -45,6 +46,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private Exchange exchange;
     private boolean processing;
     private boolean reprocess;
+    /** While a request body is buffered before its exchange starts (buffer_request): finds the body's end. */
+    private RequestBuffering buffering;
 
     ClientConnection(HttpListener listener, ProxyLoop loop) {
         this.listener = listener;
@@ -94,6 +97,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSING;
         timer.disarm();
+        stopBuffering();
         releasePending();
         Exchange e = exchange;
         exchange = null;
@@ -136,6 +140,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private void step() {
         while (pending != null && phase != Phase.CLOSING) {
             Exchange e = exchange;
+            if (e != null && buffering != null) {
+                if (!bufferRequestBody(e)) {
+                    return;
+                }
+                continue;
+            }
             if (e != null) {
                 if (e.requestSent()) {
                     if (pending.readableBytes() > listener.limits.headerBytes()) {
@@ -215,6 +225,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         boolean keepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
         BodyFramer body = p.chunked ? BodyFramer.chunked() : p.contentLength > 0 ? BodyFramer.length(p.contentLength) : null;
         Route route = listener.routes.match(pending, p);
+        RouteBuffering rb = route == null ? null : route.buffering();
+        if (rb != null && rb.bufferRequest() && body != null && p.contentLength > rb.maxRequestBuffer()
+                && rb.overflow() == RouteBuffering.Overflow.REJECT) {
+            pending.readerIndex(end);
+            reject(413);
+            return false;
+        }
         if (route == null) {
             pending.readerIndex(end);
             boolean close = !keepAlive || body != null;
@@ -233,8 +250,54 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         phase = Phase.EXCHANGE;
         timer.disarm();
         exchange = e;
+        if (rb.bufferRequest() && body != null && p.contentLength <= rb.maxRequestBuffer()) {
+            // the server gets the request once it is all here, in one write
+            buffering = new RequestBuffering(rb, p.chunked ? BodyFramer.chunked() : BodyFramer.length(p.contentLength),
+                    loop.budget);
+            timer.arm(listener.bodyIdleNanos);
+            return true;
+        }
         e.start();
         return true;
+    }
+
+    /**
+     * Scans what arrived of a buffered request body. When it is complete, or over the limit with
+     * {@code overflow: stream}, or the memory budget has no room for more, the exchange starts (and forwards
+     * what is here in one write, the rest as it comes).
+     *
+     * @return whether processing goes on (the exchange started); false: wait for more bytes
+     */
+    private boolean bufferRequestBody(Exchange e) {
+        switch (buffering.scan(pending)) {
+            case INCOMPLETE:
+                timer.arm(listener.bodyIdleNanos);
+                return false;
+            case MALFORMED:
+                stopBuffering();
+                exchange = null;
+                e.discard();
+                reject(400);
+                return false;
+            case TOO_LARGE:
+                stopBuffering();
+                exchange = null;
+                e.discard();
+                reject(413);
+                return false;
+            default:
+                stopBuffering();
+                timer.disarm();
+                e.start();
+                return true;
+        }
+    }
+
+    private void stopBuffering() {
+        if (buffering != null) {
+            buffering.close();
+            buffering = null;
+        }
     }
 
     private void skipLeadingEmptyLines() {

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.buffer.HeldBytes;
 import io.sluice.cluster.Balancer;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
@@ -39,6 +40,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         RESPONDING,
         /** The client left after sending its whole request: the response is read and dropped to keep the connection. */
         DRAINING,
+        /** The server is done (and its connection released); the held response is fed to the client. */
+        DELIVERING,
         DONE
     }
 
@@ -104,6 +107,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private boolean dechunk;
     private boolean closeClient;
     private long drained;
+    /** How the response reaches the client when not written straight through: held or re-chunked. */
+    private ResponseOutput out;
 
     Exchange(ClientConnection client, Route route, Method method, boolean clientHttp11, boolean clientKeepAlive,
              ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody, long balanceKey) {
@@ -119,6 +124,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         this.requestHead = requestHead;
         this.hostMissing = hostMissing;
         this.requestBody = requestBody;
+    }
+
+    /** Drops a request that never started (its buffered body was refused): gives back what it holds. */
+    void discard() {
+        finish();
     }
 
     void start() {
@@ -468,7 +478,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (responsePending != null && !responsePending.isReadable()) {
             releaseResponsePending();
         }
-        if (state == State.RESPONDING && !client.channel.isWritable() && client.channel.isActive()) {
+        if (state == State.RESPONDING && (out == null || !out.holding()) && !client.channel.isWritable()
+                && client.channel.isActive()) {
             pauseServerForClient();
         }
     }
@@ -525,13 +536,30 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             return false;
         }
         dechunk = !clientHttp11 && responseBody.isChunked();
-        closeClient = !clientKeepAlive || responseBody.endsAtClose() || dechunk || !requestSent()
-                || client.isClosing();
+        boolean hold = route.buffering().bufferResponse() && state != State.DRAINING;
+        // keep-alive rescue: a body the server ends by closing gets a length (held) or chunks (streamed, 1.1)
+        boolean rescuable = responseBody.endsAtClose() && !p.transferEncodingNotChunked;
+        boolean lengthAtEnd = hold && (rescuable || dechunk);
+        boolean rechunk = !hold && rescuable && clientHttp11;
+        boolean bodyEndsAtClose = (responseBody.endsAtClose() || dechunk) && !lengthAtEnd && !rechunk;
+        closeClient = !clientKeepAlive || bodyEndsAtClose || !requestSent() || client.isClosing();
         buf.readerIndex(end);
         if (state != State.DRAINING) {
-            client.write(HeadWriter.response(client.channel.alloc(), p, buf, start, end, closeClient,
-                    !clientHttp11 && clientKeepAlive, !clientHttp11));
-            responseHeadSent = true;
+            ByteBuf head = HeadWriter.response(client.channel.alloc(), p, buf, start, end, closeClient,
+                    !clientHttp11 && clientKeepAlive, !clientHttp11);
+            if (hold || rechunk) {
+                out = new ResponseOutput(client);
+                if (hold) {
+                    out.hold(new HeldBytes(client.loop.budget, client.loop.spill));
+                }
+                if (rechunk || lengthAtEnd) {
+                    head.writerIndex(head.writerIndex() - 2); // without its blank line: a field follows
+                }
+                out.head(head, rechunk, lengthAtEnd);
+            } else {
+                client.write(head);
+            }
+            responseHeadSent = !hold; // a held response can still be replaced by an error of Sluice's
             state = State.RESPONDING;
         }
         if (responseBody.isDone()) {
@@ -563,13 +591,13 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             if (stop == to) {
                 // the rest of the buffer is body: the buffer itself goes to the client, not a slice of it
                 responsePending = null;
-                client.write(buf);
+                sendBody(buf);
                 if (responseBody.isDone()) {
                     responseComplete();
                 }
                 return;
             }
-            client.write(buf.retainedSlice(from, stop - from));
+            sendBody(buf.retainedSlice(from, stop - from));
         }
         buf.readerIndex(stop);
         if (responseBody.isDone()) {
@@ -579,7 +607,46 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     @Override
     public void payload(ByteBuf buf, int index, int length) {
-        client.write(buf.retainedSlice(index, length));
+        sendBody(buf.retainedSlice(index, length));
+    }
+
+    private void sendBody(ByteBuf piece) {
+        if (out == null) {
+            client.write(piece);
+        } else if (!out.body(piece)) {
+            heldOverflow();
+        }
+    }
+
+    /**
+     * Held bytes are over their share of memory and could not spill: the client is fed now (the response
+     * streams through what is held) and the server is read again only when the client has taken it all.
+     */
+    private void heldOverflow() {
+        if (!out.delivering()) {
+            closeClient |= out.startDelivery();
+            responseHeadSent = true;
+        }
+        serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
+        serverSide.timer.disarm();
+        deliver();
+    }
+
+    /** Feeds the client what is held, while it takes it. */
+    private void deliver() {
+        if (!out.drain()) {
+            client.timer.arm(client.listener.bodyIdleNanos); // the client must take it in time
+            return;
+        }
+        client.timer.disarm();
+        if (state == State.DELIVERING) {
+            boolean requestDone = requestSent();
+            finish();
+            client.exchangeFinished(this, closeClient || !requestDone);
+        } else if (serverSide != null) {
+            armResponseTimer();
+            serverSide.gate.resume(pooled.channel(), ReadGate.PEER_UNWRITABLE);
+        }
     }
 
     private void responseComplete() {
@@ -590,6 +657,19 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 : !requestDone ? CloseReason.EARLY_RESPONSE : CloseReason.SERVER_CLOSE;
         releaseServer(reason, clean);
         boolean draining = state == State.DRAINING;
+        if (out != null && !draining) {
+            out.end();
+            if (out.holding()) {
+                // the server is free; the client is fed at its own speed
+                if (!out.delivering()) {
+                    closeClient |= out.startDelivery();
+                    responseHeadSent = true;
+                }
+                state = State.DELIVERING;
+                deliver();
+                return;
+            }
+        }
         finish();
         if (!draining) {
             client.flush();
@@ -605,6 +685,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     /** The client can take more response bytes: read the server again. */
     void clientWritable() {
+        if (out != null && out.delivering()) {
+            deliver();
+            return;
+        }
         if (serverSide != null && state == State.RESPONDING) {
             if (requestSent()) {
                 client.timer.disarm();
@@ -704,8 +788,15 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 }
                 finish();
                 break;
+            case DELIVERING:
+                finish();
+                break;
             case FORWARDING:
             case RESPONDING:
+                if (out != null) {
+                    out.close(); // nobody to hold it for
+                    out = null;
+                }
                 if (requestSent() && (responseBody == null || (!responseBody.endsAtClose() && serverKeepAlive))) {
                     state = State.DRAINING;
                     dropReplay(); // nobody would read the answer of a retry
@@ -772,6 +863,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     private void finish() {
         state = State.DONE;
+        if (out != null) {
+            out.close();
+            out = null;
+        }
         leaveQueue();
         uncountInFlight();
         if (retryTaken) {

@@ -5,6 +5,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.sluice.buffer.BufferBudget;
+import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.Balancer;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
@@ -25,6 +27,9 @@ public final class ProxyLoop {
 
     final EventLoop loop;
     final HeadParser parser = new HeadParser();
+    /** Memory and spill files of held responses, shared by every loop. */
+    final BufferBudget budget;
+    final SpillDirectory spill;
     private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
     private final Map<Cluster, Balancer> balancers = new IdentityHashMap<>();
     /** One queue per distinct timeout duration; the config makes few of them, so a scan beats a map. */
@@ -33,8 +38,11 @@ public final class ProxyLoop {
     /**
      * @param index this loop's position among the event loops (staggers the balancers' starting points)
      */
-    public ProxyLoop(EventLoop loop, int index, List<Cluster> clusters, Class<? extends SocketChannel> channelType) {
+    public ProxyLoop(EventLoop loop, int index, List<Cluster> clusters, Class<? extends SocketChannel> channelType,
+                     BufferBudget budget, SpillDirectory spill) {
         this.loop = loop;
+        this.budget = budget;
+        this.spill = spill;
         for (Cluster cluster : clusters) {
             balancers.put(cluster, cluster.newBalancer(index));
             Bootstrap template = new Bootstrap()

@@ -3,6 +3,7 @@ package io.sluice.route;
 import io.netty.buffer.ByteBuf;
 import io.sluice.cluster.Cluster;
 import io.sluice.config.HashOn;
+import io.sluice.config.RouteBuffering;
 import io.sluice.config.RouteConfig;
 
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ public final class Route {
     private final long responseTimeoutNanos;
     private final int retries;
     private final byte[] hashName;
+    private final RouteBuffering buffering;
 
     Route(RouteConfig config, Cluster cluster) {
         this.cluster = cluster;
@@ -39,6 +41,7 @@ public final class Route {
         this.addedFields = added.isEmpty() ? null : ascii(added.toString());
         this.responseTimeoutNanos = config.timeout() == null ? -1 : config.timeout().toNanos();
         this.retries = config.retries();
+        this.buffering = config.buffering();
         String name = cluster.config().hashOn() == null ? null : cluster.config().hashOn().name();
         // header names compare case-insensitively, cookie names exactly
         this.hashName = name == null ? null : ascii(cluster.config().hashOn().kind() == HashOn.Kind.HEADER
@@ -81,6 +84,10 @@ public final class Route {
     /** Complete field lines ({@code Name: value CRLF}) added to the forwarded request, or {@code null}. */
     public byte[] addedFields() {
         return addedFields;
+    }
+
+    public RouteBuffering buffering() {
+        return buffering;
     }
 
     /** The header (lower case) or cookie name the cluster's consistent hash reads, or {@code null}. */
