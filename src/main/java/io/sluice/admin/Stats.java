@@ -1,6 +1,7 @@
 package io.sluice.admin;
 
 import io.sluice.Sluice;
+import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
@@ -43,7 +44,19 @@ final class Stats {
         doc.put("listeners", listeners);
         doc.put("clusters", clusters);
         doc.put("leases", sluice.outstandingLeases());
+        doc.put("buffers", buffers(sluice));
         return doc;
+    }
+
+    private static Map<String, Object> buffers(Sluice sluice) {
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("memory_used", sluice.bufferBudget().used());
+        b.put("memory_budget", sluice.bufferBudget().total());
+        b.put("holders", sluice.bufferBudget().holders());
+        SpillDirectory spill = sluice.spillDirectory();
+        b.put("spilled_bytes", spill == null ? 0 : spill.spilledBytes());
+        b.put("spill_files", spill == null ? 0 : spill.openFiles());
+        return b;
     }
 
     private static Map<String, Object> listener(Sluice sluice, String name, ListenerStats stats) {

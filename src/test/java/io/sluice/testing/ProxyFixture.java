@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.Sluice;
 import io.sluice.config.AdminConfig;
 import io.sluice.config.Balance;
+import io.sluice.config.BuffersConfig;
 import io.sluice.config.ClusterConfig;
 import io.sluice.config.ClusterTimeouts;
 import io.sluice.config.HashOn;
@@ -296,6 +297,7 @@ public final class ProxyFixture implements AfterEachCallback {
         private ListenerLimits limits = ListenerLimits.DEFAULTS;
         private SocketOptions socket = SocketOptions.DEFAULTS;
         private int maxClientConnections = 10_000;
+        private BuffersConfig buffers = BuffersConfig.DEFAULTS;
 
         private Setup() {
         }
@@ -347,6 +349,12 @@ public final class ProxyFixture implements AfterEachCallback {
             return this;
         }
 
+        /** Memory budget and spill directory of held responses. */
+        public Setup buffers(BuffersConfig b) {
+            buffers = b;
+            return this;
+        }
+
         public Setup listenerTimeouts(ListenerTimeouts t) {
             listenerTimeouts = t;
             return this;
@@ -390,7 +398,7 @@ public final class ProxyFixture implements AfterEachCallback {
             ListenerConfig listener = new ListenerConfig(LISTENER, new HostPort("127.0.0.1", 0), Protocol.HTTP,
                     maxClientConnections, rs, null, listenerTimeouts, limits, socket);
             return new SluiceConfig(workers, Transport.AUTO, List.of(listener), cs,
-                    new AdminConfig(new HostPort("127.0.0.1", 0)));
+                    new AdminConfig(new HostPort("127.0.0.1", 0)), buffers);
         }
 
         public Sluice start() {
@@ -401,7 +409,7 @@ public final class ProxyFixture implements AfterEachCallback {
         public SluiceConfig config(UnaryOperator<ClusterConfig> edit) {
             SluiceConfig c = config();
             return new SluiceConfig(c.workers(), c.transport(), c.listeners(),
-                    c.clusters().stream().map(edit).toList(), c.admin());
+                    c.clusters().stream().map(edit).toList(), c.admin(), c.buffers());
         }
 
         /** Starts Sluice with every cluster passed through {@code edit} (e.g. {@link #withHealth}). */
