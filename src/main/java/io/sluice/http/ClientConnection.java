@@ -13,6 +13,7 @@ import io.sluice.route.Route;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 
 /**
  * The one handler of a client connection: reads request heads, starts one {@link Exchange} per request, feeds it
@@ -43,7 +44,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private ByteBuf pending;
     /** Where the search for the end of the head resumes, or -1 to start at the reader index. */
     private int scanFrom = -1;
+    /** The exchange whose response the client gets now. */
     private Exchange exchange;
+    /** Later requests already dispatched (parallel pipelining), in request order; their responses are held. */
+    private ArrayDeque<Exchange> ahead;
     private boolean processing;
     private boolean reprocess;
     /** While a request body is buffered before its exchange starts (buffer_request): finds the body's end. */
@@ -104,6 +108,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         if (e != null) {
             e.clientGone();
         }
+        abortAhead();
         listener.limiter.closed();
     }
 
@@ -148,6 +153,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             }
             if (e != null) {
                 if (e.requestSent()) {
+                    if (dispatchPipelined()) {
+                        continue;
+                    }
                     if (pending.readableBytes() > listener.limits.headerBytes()) {
                         gate.pause(channel, ReadGate.PIPELINE_FULL);
                     }
@@ -241,11 +249,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             }
             return true;
         }
-        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, clientAddress(), route);
-        boolean hostMissing = p.hostStart < 0 && p.authorityStart < 0;
-        long key = route.cluster().config().balance() == Balance.CONSISTENT_HASH ? BalanceKey.of(route, p,
-                pending, clientAddress()) : 0;
-        Exchange e = new Exchange(this, route, p.method, p.http11, keepAlive, head, hostMissing, body, key);
+        Exchange e = newExchange(p, start, end, route, keepAlive, body);
         pending.readerIndex(end);
         phase = Phase.EXCHANGE;
         timer.disarm();
@@ -259,6 +263,70 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         e.start();
         return true;
+    }
+
+    private Exchange newExchange(HeadParser p, int start, int end, Route route, boolean keepAlive, BodyFramer body) {
+        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, clientAddress(), route);
+        boolean hostMissing = p.hostStart < 0 && p.authorityStart < 0;
+        long key = route.cluster().config().balance() == Balance.CONSISTENT_HASH ? BalanceKey.of(route, p,
+                pending, clientAddress()) : 0;
+        return new Exchange(this, route, p.method, p.http11, keepAlive, head, hostMissing, body, key);
+    }
+
+    /**
+     * Parallel pipelining (seed 002): while the requests in flight are idempotent, the next pipelined request
+     * that is idempotent, bodiless and keeps the connection goes to a server at once, up to {@code max_pipeline}
+     * in flight; its response is held until the ones before it are out. Anything else waits its turn and is read
+     * then (an error in its head included).
+     *
+     * @return whether a request was dispatched
+     */
+    private boolean dispatchPipelined() {
+        int inFlight = 1 + (ahead == null ? 0 : ahead.size());
+        Exchange last = ahead == null || ahead.isEmpty() ? exchange : ahead.peekLast();
+        if (inFlight >= listener.limits.maxPipeline() || !exchange.idempotent() || !exchange.keepsConnection()
+                || !last.requestSent()) {
+            return false;
+        }
+        skipLeadingEmptyLines();
+        if (!pending.isReadable()) {
+            return false;
+        }
+        int start = pending.readerIndex();
+        int end = HeadScanner.findEnd(pending, start);
+        if (end == HeadScanner.INCOMPLETE || end - start > listener.limits.headerBytes()) {
+            return false;
+        }
+        HeadParser p = loop.parser;
+        if (p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers())
+                != HeadParser.OK || !p.method.idempotent || p.chunked || p.contentLength > 0 || p.expectContinue) {
+            return false;
+        }
+        boolean keepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
+        Route route = keepAlive ? listener.routes.match(pending, p) : null;
+        if (route == null) {
+            return false;
+        }
+        listener.limiter.stats().countRequest();
+        Exchange next = newExchange(p, start, end, route, keepAlive, null);
+        pending.readerIndex(end);
+        if (ahead == null) {
+            ahead = new ArrayDeque<>(4);
+        }
+        ahead.add(next);
+        next.waitTurn();
+        next.start();
+        return true;
+    }
+
+    /** Ends the pipelined exchanges behind the current one: the connection closes. */
+    private void abortAhead() {
+        if (ahead != null) {
+            Exchange e;
+            while ((e = ahead.poll()) != null) {
+                e.clientGone();
+            }
+        }
     }
 
     /**
@@ -315,7 +383,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         exchange = null;
         if (close || phase == Phase.CLOSING) {
+            abortAhead();
             closeAfterFlush(!e.requestSent() || (pending != null && pending.isReadable()));
+            return;
+        }
+        Exchange next = ahead == null ? null : ahead.poll();
+        if (next != null) {
+            exchange = next;
+            gate.resume(channel, ReadGate.PIPELINE_FULL);
+            next.yourTurn();
+            if (exchange == next && pending != null) {
+                process();
+            }
             return;
         }
         requestFinished();
@@ -347,6 +426,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     /** Closes at once, dropping what is queued: used when a response cannot be completed. */
     void abort() {
         exchange = null;
+        abortAhead();
         phase = Phase.CLOSING;
         releasePending();
         channel.close();
@@ -360,6 +440,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      */
     private void closeAfterFlush(boolean linger) {
         exchange = null;
+        abortAhead();
         phase = Phase.CLOSING;
         releasePending();
         timer.arm(listener.bodyIdleNanos);

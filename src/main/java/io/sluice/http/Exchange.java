@@ -109,6 +109,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private long drained;
     /** How the response reaches the client when not written straight through: held or re-chunked. */
     private ResponseOutput out;
+    /** A pipelined request dispatched before the ones ahead of it finished: its response is held until its turn. */
+    private boolean waitingTurn;
 
     Exchange(ClientConnection client, Route route, Method method, boolean clientHttp11, boolean clientKeepAlive,
              ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody, long balanceKey) {
@@ -124,6 +126,30 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         this.requestHead = requestHead;
         this.hostMissing = hostMissing;
         this.requestBody = requestBody;
+    }
+
+    boolean idempotent() {
+        return method.idempotent;
+    }
+
+    /** The client asked to keep the connection after this request: nothing after a close is dispatched. */
+    boolean keepsConnection() {
+        return clientKeepAlive;
+    }
+
+    /** Makes this exchange hold its response until {@link #yourTurn()}: requests ahead of it are not done. */
+    void waitTurn() {
+        waitingTurn = true;
+    }
+
+    /** The requests ahead are done: what is held goes to the client, and from now on the response flows. */
+    void yourTurn() {
+        waitingTurn = false;
+        if (out != null && out.holding()) {
+            closeClient |= out.startDelivery();
+            responseHeadSent = true;
+            deliver();
+        }
     }
 
     /** Drops a request that never started (its buffered body was refused): gives back what it holds. */
@@ -507,7 +533,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 serverProtocolError(); // Upgrade is never forwarded, so a switch is a server bug
                 return false;
             }
-            if (clientHttp11 && state != State.DRAINING) {
+            if (clientHttp11 && state != State.DRAINING && !waitingTurn) {
                 client.write(HeadWriter.response(client.channel.alloc(), p, buf, start, end, false, false, false));
                 client.flush();
             }
@@ -536,7 +562,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             return false;
         }
         dechunk = !clientHttp11 && responseBody.isChunked();
-        boolean hold = route.buffering().bufferResponse() && state != State.DRAINING;
+        boolean hold = (route.buffering().bufferResponse() || waitingTurn) && state != State.DRAINING;
         // keep-alive rescue: a body the server ends by closing gets a length (held) or chunks (streamed, 1.1)
         boolean rescuable = responseBody.endsAtClose() && !p.transferEncodingNotChunked;
         boolean lengthAtEnd = hold && (rescuable || dechunk);
@@ -623,6 +649,12 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
      * streams through what is held) and the server is read again only when the client has taken it all.
      */
     private void heldOverflow() {
+        if (waitingTurn) {
+            // not its turn to write: the server waits (its bytes are not late, the client is busy)
+            serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
+            serverSide.timer.disarm();
+            return;
+        }
         if (!out.delivering()) {
             closeClient |= out.startDelivery();
             responseHeadSent = true;
@@ -660,13 +692,15 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (out != null && !draining) {
             out.end();
             if (out.holding()) {
-                // the server is free; the client is fed at its own speed
-                if (!out.delivering()) {
-                    closeClient |= out.startDelivery();
-                    responseHeadSent = true;
-                }
+                // the server is free; the client is fed at its own speed, once it is this response's turn
                 state = State.DELIVERING;
-                deliver();
+                if (!waitingTurn) {
+                    if (!out.delivering()) {
+                        closeClient |= out.startDelivery();
+                        responseHeadSent = true;
+                    }
+                    deliver();
+                }
                 return;
             }
         }
@@ -837,10 +871,27 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     /** Ends the exchange with a status of Sluice's own, before any response byte reached the client. */
     private void failBeforeResponse(int status) {
         boolean wholeRequestRead = requestSent();
+        if (waitingTurn) {
+            holdLocalResponse(status, wholeRequestRead);
+            return;
+        }
         finish();
         client.respondLocally(status, !clientKeepAlive || !wholeRequestRead || client.isClosing(),
                 !clientHttp11 && clientKeepAlive);
         client.exchangeFinished(this, !clientKeepAlive || !wholeRequestRead);
+    }
+
+    /** A pipelined request's own error answer waits for its turn like a server's response would. */
+    private void holdLocalResponse(int status, boolean wholeRequestRead) {
+        boolean close = !clientKeepAlive || !wholeRequestRead || client.isClosing();
+        ResponseOutput local = new ResponseOutput(client);
+        local.hold(new HeldBytes(client.loop.budget, client.loop.spill));
+        local.head(LocalResponse.of(client.channel.alloc(), status, close, !clientHttp11 && clientKeepAlive), false,
+                false);
+        finish();
+        out = local;
+        closeClient = close;
+        state = State.DELIVERING;
     }
 
     /** Gives the server connection back. Fields are cleared first: releasing may run other code (a close). */
