@@ -187,6 +187,8 @@ class ConfigLoaderTest {
 
         SluiceConfig config = ConfigLoader.parse(yaml, "README.md");
         assertThat(config.listeners().get(0).routes()).hasSize(2);
+        assertThat(config.listeners().get(0).routes().get(0).buffering().bufferRequest()).isTrue();
+        assertThat(config.buffers().spillDir()).isEqualTo(Path.of("/tmp/sluice-spill"));
         assertThat(config.cluster("api").health()).isNotNull();
     }
 
