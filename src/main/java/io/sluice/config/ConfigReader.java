@@ -2,6 +2,8 @@ package io.sluice.config;
 
 import io.sluice.config.Node.Mapping;
 import io.sluice.config.Node.Scalar;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -15,7 +17,10 @@ import java.util.Map;
  * and admin, and checks that no two of them bind the same socket.
  */
 final class ConfigReader {
-    private static final int MIB = 1024 * 1024;
+    private static final int KIB = 1024;
+    private static final int MIB = 1024 * KIB;
+    private static final int GIB = 1024 * MIB;
+    private static final long TIB = 1024L * GIB;
 
     private final Problems problems;
     private final ValueReader values;
@@ -42,7 +47,7 @@ final class ConfigReader {
                     + root.describe());
             return null;
         }
-        values.checkKeys(top, "", "workers", "transport", "listeners", "clusters", "admin");
+        values.checkKeys(top, "", "workers", "transport", "listeners", "clusters", "admin", "buffers");
         int defaultWorkers = Math.max(1, Math.min(256, Runtime.getRuntime().availableProcessors()));
         int workers = values.integer(top, "", "workers", defaultWorkers, 1, 256);
         Transport transport = values.choice(top, "", "transport", Transport.AUTO, Transport.class);
@@ -50,8 +55,9 @@ final class ConfigReader {
         List<ClusterConfig> clusters = values.list(top, "", "clusters", false, "cluster", clusterReader::cluster);
         List<ListenerConfig> listeners = values.list(top, "", "listeners", true, "listener", this::listener);
         AdminConfig admin = admin(top);
+        BuffersConfig buffers = buffers(top);
         checkBinds();
-        return problems.isEmpty() ? new SluiceConfig(workers, transport, listeners, clusters, admin) : null;
+        return problems.isEmpty() ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers) : null;
     }
 
     // ---- sections
@@ -135,11 +141,12 @@ final class ConfigReader {
         if (m == null) {
             return ListenerLimits.DEFAULTS;
         }
-        values.checkKeys(m, path, "request_line", "header_bytes", "headers");
+        values.checkKeys(m, path, "request_line", "header_bytes", "headers", "max_pipeline");
         ListenerLimits d = ListenerLimits.DEFAULTS;
         int requestLine = values.size(m, path, "request_line", d.requestLine(), 256, MIB);
         int headerBytes = values.size(m, path, "header_bytes", d.headerBytes(), 256, MIB);
         int headers = values.integer(m, path, "headers", d.headers(), 1, 10_000);
+        int maxPipeline = values.integer(m, path, "max_pipeline", d.maxPipeline(), 1, 256);
         if (headerBytes < requestLine) {
             // The request line counts towards header_bytes; blame whichever of the two the user wrote last.
             String key = m.entry("header_bytes") != null ? "header_bytes" : "request_line";
@@ -147,7 +154,7 @@ final class ConfigReader {
                     "header_bytes (" + Sizes.format(headerBytes) + ") must be at least request_line ("
                             + Sizes.format(requestLine) + ")");
         }
-        return new ListenerLimits(requestLine, headerBytes, headers);
+        return new ListenerLimits(requestLine, headerBytes, headers, maxPipeline);
     }
 
     private AdminConfig admin(Mapping top) {
@@ -157,6 +164,52 @@ final class ConfigReader {
         }
         values.checkKeys(m, "admin", "address");
         return new AdminConfig(bindAddress(m, "admin"));
+    }
+
+    private BuffersConfig buffers(Mapping top) {
+        Mapping m = values.mapping(top, "", "buffers");
+        if (m == null) {
+            return BuffersConfig.DEFAULTS;
+        }
+        String path = "buffers";
+        values.checkKeys(m, path, "memory_budget", "exchange_memory", "spill_dir", "max_spill", "preallocate");
+        BuffersConfig d = BuffersConfig.DEFAULTS;
+        int before = values.problemCount();
+        long memoryBudget = values.longSize(m, path, "memory_budget", d.memoryBudget(), MIB, 64L * GIB);
+        boolean budgetAsWritten = values.problemCount() == before;
+        int exchangeMemory = values.size(m, path, "exchange_memory", d.exchangeMemory(), 16 * KIB, GIB);
+        if (exchangeMemory > memoryBudget && budgetAsWritten) {
+            // Only a written exchange_memory can exceed a valid budget: the default (1MiB) is the smallest budget.
+            problems.add(m.entry("exchange_memory").value().line(), Node.child(path, "exchange_memory"),
+                    "exchange_memory (" + Sizes.format(exchangeMemory) + ") must not exceed memory_budget ("
+                            + Sizes.format(memoryBudget) + ")");
+        }
+        Path spillDir = spillDir(m, path, d.spillDir());
+        long maxSpill = values.longSize(m, path, "max_spill", d.maxSpill(), 0, TIB);
+        boolean preallocate = values.bool(m, path, "preallocate", d.preallocate());
+        return new BuffersConfig(memoryBudget, exchangeMemory, spillDir, maxSpill, preallocate);
+    }
+
+    /**
+     * Taken as written: a relative directory is relative to the working directory at start-up, and whether it exists
+     * or can be written is not checked, so that {@code sluice check} gives the same answer on any machine.
+     */
+    private Path spillDir(Mapping buffers, String path, Path defaultValue) {
+        Scalar s = values.scalar(buffers, path, "spill_dir", false, "a string");
+        if (s == null) {
+            return defaultValue;
+        }
+        return values.parsed(s, Node.child(path, "spill_dir"), text -> {
+            if (text.isBlank()) {
+                throw new IllegalArgumentException("expected a directory, got \"" + text + "\"");
+            }
+            try {
+                return Path.of(text);
+            } catch (InvalidPathException e) {
+                // The text is left out: what makes a path invalid (a NUL on Unix) does not print.
+                throw new IllegalArgumentException("bad directory (" + e.getReason() + ")");
+            }
+        }, defaultValue);
     }
 
     // ---- cross checks

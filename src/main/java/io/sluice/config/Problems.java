@@ -21,6 +21,11 @@ final class Problems {
         return list.isEmpty();
     }
 
+    /** How many problems so far; a reader compares counts to know whether a value it just read was good. */
+    int count() {
+        return list.size();
+    }
+
     void clear() {
         list.clear();
     }

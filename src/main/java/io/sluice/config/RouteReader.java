@@ -34,7 +34,8 @@ final class RouteReader {
             return null;
         }
         values.checkKeys(m, path, "match", "cluster", "rewrite_path_prefix", "add_request_headers",
-                "remove_request_headers", "timeout", "retries");
+                "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
+                "buffer_response");
         RouteMatch match = match(m, path);
         String cluster = values.reference(m, path, "cluster", clusterNames, "cluster");
         String rewritePathPrefix = rewritePathPrefix(m, path, match);
@@ -42,7 +43,8 @@ final class RouteReader {
         List<String> removeHeaders = removeRequestHeaders(m, path, addHeaders);
         Duration timeout = values.duration(m, path, "timeout", null);
         int retries = values.integer(m, path, "retries", RouteConfig.DEFAULT_RETRIES, 0, RouteConfig.MAX_RETRIES);
-        return new RouteConfig(match, cluster, rewritePathPrefix, addHeaders, removeHeaders, timeout, retries);
+        return new RouteConfig(match, cluster, rewritePathPrefix, addHeaders, removeHeaders, timeout, retries,
+                buffering(m, path));
     }
 
     // ---- match
@@ -251,6 +253,30 @@ final class RouteReader {
             }
             return name;
         });
+    }
+
+    // ---- buffering
+
+    private RouteBuffering buffering(Mapping route, String path) {
+        int before = values.problemCount();
+        boolean bufferRequest = values.bool(route, path, "buffer_request", false);
+        boolean bufferRequestAsWritten = values.problemCount() == before;
+        int maxRequestBuffer = values.size(route, path, "max_request_buffer",
+                RouteBuffering.DEFAULT_MAX_REQUEST_BUFFER, 1024, 1024 * 1024 * 1024);
+        RouteBuffering.Overflow overflow = values.choice(route, path, "overflow", RouteBuffering.Overflow.REJECT,
+                RouteBuffering.Overflow.class);
+        if (!bufferRequest && bufferRequestAsWritten) {
+            // Without buffering the body streams whatever its size: a limit here would silently do nothing.
+            for (String key : List.of("max_request_buffer", "overflow")) {
+                Node.Entry entry = route.entry(key);
+                if (entry != null && !(entry.value() instanceof Scalar v && v.text() == null)) {
+                    values.problem(entry.keyLine(), Node.child(path, key),
+                            key + " needs buffer_request: true (it applies to buffered requests only)");
+                }
+            }
+        }
+        boolean bufferResponse = values.bool(route, path, "buffer_response", false);
+        return new RouteBuffering(bufferRequest, maxRequestBuffer, overflow, bufferResponse);
     }
 
     // ---- shared

@@ -32,6 +32,14 @@ final class ValueReader {
         problems.add(line, path, message);
     }
 
+    /**
+     * Problems reported so far; a section reader compares counts before and after reading a value to skip a cross
+     * check that would only repeat its problem against the default put in its place.
+     */
+    int problemCount() {
+        return problems.count();
+    }
+
     // ---- typed values
 
     /** A listener or cluster name; {@code seen} maps names to their first line, to report duplicates. */
@@ -121,6 +129,11 @@ final class ValueReader {
     }
 
     int size(Mapping m, String path, String key, int defaultValue, int min, int max) {
+        return (int) longSize(m, path, key, defaultValue, min, max);
+    }
+
+    /** A size that may exceed 2GiB, such as a memory budget. */
+    long longSize(Mapping m, String path, String key, long defaultValue, long min, long max) {
         Scalar s = scalar(m, path, key, false, "a string");
         if (s == null) {
             return defaultValue;
@@ -134,7 +147,26 @@ final class ValueReader {
                     + Sizes.format(min) + ".." + Sizes.format(max) + ")");
             return defaultValue;
         }
-        return value.intValue();
+        return value;
+    }
+
+    /**
+     * {@code true} or {@code false}, in lower case. The YAML parser also takes {@code yes}, {@code on} or
+     * {@code True} for booleans; one spelling keeps a file unambiguous to readers who know other YAML rules.
+     */
+    boolean bool(Mapping m, String path, String key, boolean defaultValue) {
+        Scalar s = scalar(m, path, key, false, "true or false");
+        if (s == null) {
+            return defaultValue;
+        }
+        return switch (s.text()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> {
+                problem(s.line(), Node.child(path, key), "expected true or false, got " + s.describe());
+                yield defaultValue;
+            }
+        };
     }
 
     /** Matches the lower-case YAML spelling ({@code round_robin}) to the constant ({@code ROUND_ROBIN}). */

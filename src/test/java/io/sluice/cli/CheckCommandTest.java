@@ -43,6 +43,9 @@ class CheckCommandTest {
             "    timeouts: { connect: 5s }",                // 16
             "admin:",                                       // 17
             "  address: 127.0.0.1:19901",                   // 18
+            "buffers:",                                     // 19
+            "  memory_budget: 64MiB",                       // 20
+            "  max_spill: 1GiB",                            // 21
             "");
 
     @TempDir
@@ -71,7 +74,8 @@ class CheckCommandTest {
                 Arguments.of("http_path on a tcp health check", 16,
                         "    health: { type: tcp, http_path: /healthz }", 16, "clusters[0].health.http_path"),
                 Arguments.of("hash_on without consistent_hash", 16, "    hash_on: { header: X-User }", 16,
-                        "clusters[0].hash_on"));
+                        "clusters[0].hash_on"),
+                Arguments.of("bad buffers size", 20, "  memory_budget: 64MB", 20, "buffers.memory_budget"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -150,6 +150,35 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void maxPipelineIsReadAndBounded() {
+        String file = """
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    routes: [ { cluster: web } ]
+                    limits: { max_pipeline: %s }
+                clusters:
+                  - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
+                """;
+        assertThat(ConfigLoader.parse(file.formatted("1"), "sluice.yaml").listeners().get(0).limits())
+                .isEqualTo(new ListenerLimits(8 * 1024, 32 * 1024, 100, 1));
+        assertThat(ConfigLoader.parse(file.formatted("256"), "sluice.yaml").listeners().get(0).limits()
+                .maxPipeline()).isEqualTo(256);
+        assertThat(ConfigLoader.parse(file.formatted(""), "sluice.yaml").listeners().get(0).limits()
+                .maxPipeline()).as("empty: the default").isEqualTo(ListenerLimits.DEFAULT_MAX_PIPELINE).isEqualTo(16);
+        assertThat(ConfigLoader.parse(file.replace("limits: { max_pipeline: %s }", "limits: { headers: 50 }"),
+                "sluice.yaml").listeners().get(0).limits().maxPipeline()).isEqualTo(16);
+        assertOnlyProblem(file.formatted("0"), 5, "listeners[0].limits.max_pipeline",
+                "out of range: 0 (must be 1..256)");
+        assertOnlyProblem(file.formatted("257"), 5, "listeners[0].limits.max_pipeline",
+                "out of range: 257 (must be 1..256)");
+        assertOnlyProblem(file.formatted("many"), 5, "listeners[0].limits.max_pipeline",
+                "expected a number, got \"many\"");
+        assertOnlyProblem(file.formatted("16KiB"), 5, "listeners[0].limits.max_pipeline",
+                "expected a number, got \"16KiB\"");
+    }
+
+    @Test
     void readmeExampleIsValid() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         int start = readme.indexOf("```yaml\n", readme.indexOf("## Configuration"));
@@ -158,6 +187,8 @@ class ConfigLoaderTest {
 
         SluiceConfig config = ConfigLoader.parse(yaml, "README.md");
         assertThat(config.listeners().get(0).routes()).hasSize(2);
+        assertThat(config.listeners().get(0).routes().get(0).buffering().bufferRequest()).isTrue();
+        assertThat(config.buffers().spillDir()).isEqualTo(Path.of("/tmp/sluice-spill"));
         assertThat(config.cluster("api").health()).isNotNull();
     }
 

@@ -372,6 +372,112 @@ class RouteReaderTest {
                 "sluice.yaml:11: listeners[0].routes[2].retries: expected a number, got \"twice\"");
     }
 
+    // ---- buffering
+
+    @Test
+    void bufferingKeysAreReadWithTheirValues() {
+        List<RouteConfig> routes = routes("""
+                - cluster: web
+                  buffer_request: true
+                  max_request_buffer: 64KiB
+                  overflow: stream
+                  buffer_response: true
+                - cluster: web
+                  buffer_request: true
+                  max_request_buffer: 1GiB
+                  overflow: reject
+                  buffer_response: false
+                - { cluster: web, buffer_request: true, max_request_buffer: 1KiB }
+                - { cluster: web, buffer_response: true }
+                - { cluster: web, buffer_request: false }
+                """);
+
+        assertThat(routes).extracting(RouteConfig::buffering).containsExactly(
+                new RouteBuffering(true, 64 * 1024, RouteBuffering.Overflow.STREAM, true),
+                new RouteBuffering(true, 1024 * 1024 * 1024, RouteBuffering.Overflow.REJECT, false),
+                new RouteBuffering(true, 1024, RouteBuffering.Overflow.REJECT, false),
+                new RouteBuffering(false, RouteBuffering.DEFAULT_MAX_REQUEST_BUFFER, RouteBuffering.Overflow.REJECT,
+                        true),
+                RouteBuffering.NONE);
+    }
+
+    @Test
+    void bufferingDefaults() {
+        List<RouteConfig> routes = routes("""
+                - cluster: web
+                - cluster: web
+                  buffer_request: true
+                - cluster: web
+                  buffer_request:
+                  max_request_buffer:
+                  overflow:
+                  buffer_response:
+                """);
+
+        assertThat(routes.get(0).buffering()).isEqualTo(RouteBuffering.NONE)
+                .isEqualTo(new RouteBuffering(false, 1024 * 1024, RouteBuffering.Overflow.REJECT, false));
+        assertThat(routes.get(1).buffering()).isEqualTo(new RouteBuffering(true,
+                RouteBuffering.DEFAULT_MAX_REQUEST_BUFFER, RouteBuffering.Overflow.REJECT, false));
+        assertThat(routes.get(2).buffering()).as("empty values: the defaults").isEqualTo(RouteBuffering.NONE);
+    }
+
+    @Test
+    void bufferingValuesAreCheckedAndBounded() {
+        assertThat(problemLines(withRoutes("""
+                - cluster: web
+                  buffer_request: yes
+                  buffer_response: 1
+                - cluster: web
+                  buffer_request: true
+                  max_request_buffer: 1023
+                  overflow: drop
+                - { cluster: web, buffer_request: true, max_request_buffer: 2GiB, overflow: STREAM }
+                - { cluster: web, buffer_request: true, max_request_buffer: 1MB, buffer_response: [ true ] }
+                """))).containsExactly(
+                "sluice.yaml:6: listeners[0].routes[0].buffer_request: expected true or false, got \"yes\"",
+                "sluice.yaml:7: listeners[0].routes[0].buffer_response: expected true or false, got \"1\"",
+                "sluice.yaml:10: listeners[0].routes[1].max_request_buffer: out of range: 1023 (must be 1KiB..1GiB)",
+                "sluice.yaml:11: listeners[0].routes[1].overflow: unknown value \"drop\" (expected reject, stream)",
+                "sluice.yaml:12: listeners[0].routes[2].max_request_buffer: out of range: 2GiB (must be 1KiB..1GiB)",
+                "sluice.yaml:12: listeners[0].routes[2].overflow: unknown value \"STREAM\" (expected reject, stream)",
+                "sluice.yaml:13: listeners[0].routes[3].max_request_buffer: bad size \"1MB\" (expected e.g. 512,"
+                        + " 64KiB, 1MiB)",
+                "sluice.yaml:13: listeners[0].routes[3].buffer_response: expected true or false, got a list");
+    }
+
+    @Test
+    void requestBufferLimitsNeedBufferRequest() {
+        assertThat(problemLines(withRoutes("""
+                - cluster: web
+                  max_request_buffer: 64KiB
+                - cluster: web
+                  buffer_request: false
+                  overflow: stream
+                  max_request_buffer: 2GiB
+                - { cluster: web, buffer_response: true, overflow: reject }
+                """))).containsExactly(
+                "sluice.yaml:6: listeners[0].routes[0].max_request_buffer: max_request_buffer needs buffer_request:"
+                        + " true (it applies to buffered requests only)",
+                "sluice.yaml:9: listeners[0].routes[1].overflow: overflow needs buffer_request: true (it applies to"
+                        + " buffered requests only)",
+                "sluice.yaml:10: listeners[0].routes[1].max_request_buffer: out of range: 2GiB (must be"
+                        + " 1KiB..1GiB)",
+                "sluice.yaml:10: listeners[0].routes[1].max_request_buffer: max_request_buffer needs buffer_request:"
+                        + " true (it applies to buffered requests only)",
+                "sluice.yaml:11: listeners[0].routes[2].overflow: overflow needs buffer_request: true (it applies to"
+                        + " buffered requests only)");
+    }
+
+    @Test
+    void aBadBufferRequestIsReportedOnce() {
+        assertOnlyProblem(withRoutes("""
+                - cluster: web
+                  buffer_request: on
+                  max_request_buffer: 64KiB
+                  overflow: stream
+                """), 6, "listeners[0].routes[0].buffer_request", "expected true or false, got \"on\"");
+    }
+
     @Test
     void unknownRouteAndMatchKeys() {
         assertThat(problemLines(withRoutes("""
@@ -382,6 +488,7 @@ class RouteReaderTest {
                 "sluice.yaml:5: listeners[0].routes[0].match.path: unknown key \"path\" (allowed: host, path_prefix,"
                         + " path_exact, path_regex, method, headers)",
                 "sluice.yaml:7: listeners[0].routes[0].retry: unknown key \"retry\" (allowed: match, cluster,"
-                        + " rewrite_path_prefix, add_request_headers, remove_request_headers, timeout, retries)");
+                        + " rewrite_path_prefix, add_request_headers, remove_request_headers, timeout, retries,"
+                        + " buffer_request, max_request_buffer, overflow, buffer_response)");
     }
 }

@@ -56,13 +56,23 @@ class ValueParsersTest {
         assertThat(Sizes.parse("64KiB")).isEqualTo(64 * 1024);
         assertThat(Sizes.parse("1MiB")).isEqualTo(1024 * 1024);
         assertThat(Sizes.parse("2GiB")).isEqualTo(2L * 1024 * 1024 * 1024);
+        assertThat(Sizes.parse("64GiB")).isEqualTo(64L * 1024 * 1024 * 1024);
+        assertThat(Sizes.parse("1TiB")).isEqualTo(1024L * 1024 * 1024 * 1024);
+        assertThat(Sizes.parse("3000GiB")).isEqualTo(3000L * 1024 * 1024 * 1024);
         assertThat(Sizes.format(1024 * 1024)).isEqualTo("1MiB");
+        assertThat(Sizes.format(0)).isEqualTo("0B");
+        assertThat(Sizes.format(64L << 30)).isEqualTo("64GiB");
+        assertThat(Sizes.format(1L << 40)).isEqualTo("1TiB");
+        assertThat(Sizes.format(3L << 39)).as("1.5TiB").isEqualTo("1536GiB");
         assertThat(Sizes.format(1536)).isEqualTo("1536B");
         assertThatThrownBy(() -> Sizes.parse("999999999999GiB")).hasMessage("bad size \"999999999999GiB\" (too large)");
+        assertThatThrownBy(() -> Sizes.parse("8388608TiB")).as("2^63")
+                .hasMessage("bad size \"8388608TiB\" (too large)");
+        assertThat(Sizes.parse("8388607TiB")).isEqualTo(8388607L << 40);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "8KB", "8k", "1.5MiB", "-1", "KiB", "8 KiB"})
+    @ValueSource(strings = {"", "8KB", "8k", "1.5MiB", "-1", "KiB", "8 KiB", "1TB", "1tib", "1PiB"})
     void badSizes(String text) {
         assertThatThrownBy(() -> Sizes.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)
