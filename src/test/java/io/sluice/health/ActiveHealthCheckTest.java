@@ -237,6 +237,8 @@ class ActiveHealthCheckTest {
         Thread thread = checker.thread();
         assertThat(thread.getName()).startsWith("sluice-health");
         checker.close();
+        // the group reports termination just before its thread returns: wait for that, with a deadline
+        thread.join(5000);
         assertThat(thread.isAlive()).isFalse();
     }
 
