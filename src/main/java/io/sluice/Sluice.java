@@ -1,6 +1,7 @@
 package io.sluice;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -78,6 +79,10 @@ public final class Sluice implements AutoCloseable {
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         loops.values().forEach(l -> l.eventLoop().execute(l::start));
+        if (config.buffers().preallocate()) {
+            long perLoop = config.buffers().memoryBudget() / loops.size();
+            loops.values().forEach(l -> l.eventLoop().execute(() -> l.preallocate(ByteBufAllocator.DEFAULT, perLoop)));
+        }
         health.start();
     }
 

@@ -1,6 +1,8 @@
 package io.sluice.http;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -12,6 +14,7 @@ import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
 import io.sluice.pool.ServerPool;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -92,6 +95,22 @@ public final class ProxyLoop {
     /** Opens the prewarmed connections. */
     public void start() {
         pools.values().forEach(ServerPool::start);
+    }
+
+    /**
+     * Warms the buffer allocator of this loop ({@code buffers.preallocate}): allocates and frees {@code bytes} in
+     * 64 KiB buffers, so that the memory the first held responses use is already faulted in and pooled, at the
+     * price of that memory being resident from the start.
+     */
+    public void preallocate(ByteBufAllocator allocator, long bytes) {
+        int chunk = 64 * 1024;
+        List<ByteBuf> warm = new ArrayList<>();
+        for (long done = 0; done < bytes; done += chunk) {
+            ByteBuf b = allocator.directBuffer(chunk, chunk);
+            b.setZero(0, chunk);
+            warm.add(b);
+        }
+        warm.forEach(ByteBuf::release);
     }
 
     /** Closes every pooled connection and fails waiting leases; runs on this loop. */

@@ -196,4 +196,16 @@ class HeldResponseTest {
         Await.until(() -> spillFiles() == 0 && bufferStats().path("holders").asLong() == 0
                 && bufferStats().path("memory_used").asLong() == 0, WAIT, () -> "left behind: " + bufferStats());
     }
+
+    @Test
+    void preallocationWarmsTheAllocatorAndHoldsNothing() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.setup().cluster("web", 8, origin).route(held("/"))
+                .buffers(new BuffersConfig(4 << 20, 1 << 20, spillDir, 1L << 30, true)).start();
+        try (RawHttpClient c = proxy.connect()) {
+            c.send(RawHttpClient.request("GET", "/size/100000", "Host: t"));
+            assertThat(c.readResponse().body()).hasSize(100_000);
+        }
+        Await.until(() -> bufferStats().path("memory_used").asLong() == 0, WAIT, () -> "held: " + bufferStats());
+    }
 }
