@@ -20,6 +20,7 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.health.HealthChecker;
 import io.sluice.http.HttpListener;
 import io.sluice.http.ProxyLoop;
+import io.sluice.http.WriteSizeEstimator;
 import io.sluice.listener.AcceptLimiter;
 import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
@@ -136,6 +137,7 @@ public final class Sluice implements AutoCloseable {
                 // TCP_NODELAY is Netty's default for accepted sockets; setting it again costs a syscall per connection
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECEIVE_ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyLoop.WATERMARK)
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, WriteSizeEstimator.INSTANCE)
                 .childHandler(listener.clientInitializer(loops))
                 .bind(l.address().toSocketAddress())
                 .syncUninterruptibly()

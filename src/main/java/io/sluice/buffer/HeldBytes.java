@@ -20,6 +20,9 @@ import java.util.ArrayDeque;
  * loop. {@link #close()} gives everything back (memory, file) whether or not it was sent.
  */
 public final class HeldBytes {
+    /** Largest file region handed to a channel at once. */
+    private static final long MAX_REGION = 256 * 1024;
+
     private final BufferBudget budget;
     private final SpillDirectory spill;
     /** {@link ByteBuf}s in memory and {@link FileRange}s in the spill file, oldest first. */
@@ -33,6 +36,7 @@ public final class HeldBytes {
     /** File ranges handed to the channel and not yet sent; the file is deleted when the last one is. */
     private int rangesInFlight;
     private boolean closed;
+    private boolean spillFailed;
 
     private record FileRange(long from, long to) {
     }
@@ -59,11 +63,11 @@ public final class HeldBytes {
             buf.release();
             return true;
         }
-        if (file == null && budget.tryReserve(memory, n)) {
+        if ((file == null || spillFailed) && budget.tryReserve(memory, n)) {
             keep(buf, n);
             return true;
         }
-        if (spill != null && spilled + n <= spill.maxPerExchange() && writeToFile(buf)) {
+        if (spill != null && !spillFailed && spilled + n <= spill.maxPerExchange() && writeToFile(buf)) {
             return true;
         }
         budget.force(n); // over the share: counted all the same, and the source pauses
@@ -79,13 +83,22 @@ public final class HeldBytes {
     private boolean writeToFile(ByteBuf buf) {
         try {
             if (file == null) {
-                file = spill.newFile();
-                fileOut = FileChannel.open(file, StandardOpenOption.WRITE);
+                Path created = spill.newFile();
+                try {
+                    fileOut = FileChannel.open(created, StandardOpenOption.WRITE);
+                } catch (IOException e) {
+                    Files.deleteIfExists(created);
+                    spill.deleted();
+                    throw e;
+                }
+                file = created;
             }
             int n = buf.readableBytes();
+            long at = fileLength;
+            // positional writes: a failure halfway leaves fileLength, and so every range, on the bytes written whole
             for (ByteBuffer b : buf.nioBuffers()) {
                 while (b.hasRemaining()) {
-                    fileOut.write(b);
+                    at += fileOut.write(b, at);
                 }
             }
             buf.release();
@@ -101,7 +114,8 @@ public final class HeldBytes {
             }
             return true;
         } catch (IOException e) {
-            return false; // the disk is full or gone: memory and backpressure it is
+            spillFailed = true; // the disk is full or gone: memory and backpressure from now on
+            return false;
         }
     }
 
@@ -136,8 +150,13 @@ public final class HeldBytes {
                 channel.write(buf, channel.voidPromise());
             } else {
                 FileRange r = (FileRange) s;
+                long to = Math.min(r.to, r.from + MAX_REGION);
+                if (to < r.to) {
+                    // a region at a time, so that the channel's watermark paces the file as it paces memory
+                    segments.addFirst(new FileRange(to, r.to));
+                }
                 rangesInFlight++;
-                channel.write(new DefaultFileRegion(file.toFile(), r.from, r.to - r.from))
+                channel.write(new DefaultFileRegion(file.toFile(), r.from, to - r.from))
                         .addListener((ChannelFutureListener) f -> rangeDone());
             }
         }

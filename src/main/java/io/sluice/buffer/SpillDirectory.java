@@ -7,29 +7,53 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Where buffered exchanges spill what does not fit their share of memory: one file per exchange, named
- * {@code sluice-*.spill}, deleted when its bytes are sent or the exchange ends otherwise, and at start-up (files
- * left by a process that died).
+ * Where buffered exchanges spill what does not fit their share of memory: one file per exchange, in a directory
+ * of this process's own ({@code spill_dir/sluice-PID}), deleted when its bytes are sent or the exchange ends
+ * otherwise. At start-up the directories of processes that no longer run are deleted; those of a live one (the
+ * old process of a restart) are left alone.
  */
 public final class SpillDirectory {
     private static final String PREFIX = "sluice-";
     private static final String SUFFIX = ".spill";
 
+    private final Path parent;
     private final Path dir;
     private final long maxPerExchange;
     private final AtomicLong spilled = new AtomicLong();
     private final AtomicLong files = new AtomicLong();
 
-    public SpillDirectory(Path dir, long maxPerExchange) {
-        this.dir = dir;
+    public SpillDirectory(Path spillDir, long maxPerExchange) {
+        this.parent = spillDir;
+        this.dir = spillDir.resolve(PREFIX + ProcessHandle.current().pid());
         this.maxPerExchange = maxPerExchange;
     }
 
-    /** Creates the directory if needed and deletes the spill files a previous process left behind. */
+    /** Creates this process's directory and deletes what processes that died left behind. */
     public void prepare() throws IOException {
+        Files.createDirectories(parent);
+        try (DirectoryStream<Path> others = Files.newDirectoryStream(parent, PREFIX + "*")) {
+            for (Path p : others) {
+                if (Files.isDirectory(p) && !running(p.getFileName().toString().substring(PREFIX.length()))) {
+                    deleteFiles(p);
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
         Files.createDirectories(dir);
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
-            for (Path p : leftovers) {
+        deleteFiles(dir);
+    }
+
+    private static boolean running(String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return true; // not one of ours: leave it
+        }
+    }
+
+    private static void deleteFiles(Path d) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(d, PREFIX + "*" + SUFFIX)) {
+            for (Path p : files) {
                 Files.deleteIfExists(p);
             }
         }
@@ -53,6 +77,7 @@ public final class SpillDirectory {
         return maxPerExchange;
     }
 
+    /** This process's directory of spill files. */
     public Path path() {
         return dir;
     }

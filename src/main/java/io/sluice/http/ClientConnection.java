@@ -32,6 +32,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         CLOSING
     }
 
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
     /** Longest time spent reading and dropping a client's bytes after its last answer, before closing. */
     static final long LINGER_NANOS = 2_000_000_000L;
 
@@ -52,6 +54,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private boolean reprocess;
     /** While a request body is buffered before its exchange starts (buffer_request): finds the body's end. */
     private RequestBuffering buffering;
+    /** A buffered body waiting for its exchange's server connection, still counted in the budget. */
+    private RequestBuffering bufferedBody;
 
     ClientConnection(HttpListener listener, ProxyLoop loop) {
         this.listener = listener;
@@ -162,10 +166,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                     return;
                 }
                 if (!e.readyForBody()) {
-                    timer.disarm();
+                    if (e.awaitingServer()) {
+                        timer.disarm(); // we are late, not the client; a held response's delivery keeps its timer
+                    }
                     gate.pause(channel, ReadGate.AWAITING_SERVER);
                     return;
                 }
+                releaseBufferedBody();
                 e.forwardBody(pending);
                 if (pending != null && !pending.isReadable()) {
                     releasePending();
@@ -258,6 +265,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             // the server gets the request once it is all here, in one write
             buffering = new RequestBuffering(rb, p.chunked ? BodyFramer.chunked() : BodyFramer.length(p.contentLength),
                     loop.budget);
+            if (p.expectContinue && p.http11) {
+                // the client waits for this before sending the body we wait for
+                channel.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), channel.voidPromise());
+            }
             timer.arm(listener.bodyIdleNanos);
             return true;
         }
@@ -354,7 +365,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 reject(413);
                 return false;
             default:
-                stopBuffering();
+                // the body stays in the budget until it is forwarded
+                bufferedBody = buffering;
+                buffering = null;
                 timer.disarm();
                 e.start();
                 return true;
@@ -365,6 +378,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         if (buffering != null) {
             buffering.close();
             buffering = null;
+        }
+        releaseBufferedBody();
+    }
+
+    private void releaseBufferedBody() {
+        if (bufferedBody != null) {
+            bufferedBody.close();
+            bufferedBody = null;
         }
     }
 
@@ -382,6 +403,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return;
         }
         exchange = null;
+        releaseBufferedBody();
         if (close || phase == Phase.CLOSING) {
             abortAhead();
             closeAfterFlush(!e.requestSent() || (pending != null && pending.isReadable()));

@@ -145,6 +145,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     /** The requests ahead are done: what is held goes to the client, and from now on the response flows. */
     void yourTurn() {
         waitingTurn = false;
+        if (out != null && out.awaitingLength() && state != State.DELIVERING) {
+            return; // delivered once complete, with its length, rather than now with a close
+        }
         if (out != null && out.holding()) {
             closeClient |= out.startDelivery();
             responseHeadSent = true;
@@ -576,12 +579,14 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             if (hold || rechunk) {
                 out = new ResponseOutput(client);
                 if (hold) {
-                    out.hold(new HeldBytes(client.loop.budget, client.loop.spill));
+                    // a pipelined response held only for its turn stays in memory: past its share, its server waits
+                    out.hold(new HeldBytes(client.loop.budget,
+                            route.buffering().bufferResponse() ? client.loop.spill : null));
                 }
                 if (rechunk || lengthAtEnd) {
                     head.writerIndex(head.writerIndex() - 2); // without its blank line: a field follows
                 }
-                out.head(head, rechunk, lengthAtEnd);
+                out.head(head, rechunk, lengthAtEnd, closeClient);
             } else {
                 client.write(head);
             }
@@ -639,7 +644,12 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private void sendBody(ByteBuf piece) {
         if (out == null) {
             client.write(piece);
-        } else if (!out.body(piece)) {
+            return;
+        }
+        boolean room = out.body(piece);
+        if (out.delivering()) {
+            deliver(); // streaming through what is held: on to the client as it comes
+        } else if (!room) {
             heldOverflow();
         }
     }
@@ -664,10 +674,21 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         deliver();
     }
 
-    /** Feeds the client what is held, while it takes it. */
+    /**
+     * Feeds the client what is held, while it takes it. While the server still sends, it is read only when the
+     * client has taken everything: backpressure, as for a response written straight through.
+     */
     private void deliver() {
-        if (!out.drain()) {
+        boolean empty = out.drain();
+        if (state == State.DONE) {
+            return; // the flush let the client take the rest, and a nested call finished the exchange
+        }
+        if (!empty) {
             client.timer.arm(client.listener.bodyIdleNanos); // the client must take it in time
+            if (state != State.DELIVERING && serverSide != null) {
+                serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
+                serverSide.timer.disarm();
+            }
             return;
         }
         client.timer.disarm();
@@ -717,6 +738,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
     }
 
+    /** Waiting for a server connection (leasing or queued): the client is not the one to time. */
+    boolean awaitingServer() {
+        return state == State.LEASING || state == State.QUEUED;
+    }
+
     /** The client can take more response bytes: read the server again. */
     void clientWritable() {
         if (out != null && out.delivering()) {
@@ -746,7 +772,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (state == State.DONE) {
             return;
         }
-        if (responseBody != null && responseBody.endsAtClose()) {
+        if (responseBody != null && responseBody.endsAtClose() && reason == CloseReason.SERVER_CLOSE) {
+            // a close ends such a body; a reset or an error does not: that is a broken response
             serverKeepAlive = false;
             if (responsePending != null) {
                 readResponseBody();
@@ -885,9 +912,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private void holdLocalResponse(int status, boolean wholeRequestRead) {
         boolean close = !clientKeepAlive || !wholeRequestRead || client.isClosing();
         ResponseOutput local = new ResponseOutput(client);
-        local.hold(new HeldBytes(client.loop.budget, client.loop.spill));
+        local.hold(new HeldBytes(client.loop.budget, null));
         local.head(LocalResponse.of(client.channel.alloc(), status, close, !clientHttp11 && clientKeepAlive), false,
-                false);
+                false, close);
         finish();
         out = local;
         closeClient = close;

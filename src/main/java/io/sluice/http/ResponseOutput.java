@@ -28,6 +28,8 @@ final class ResponseOutput {
     private boolean lengthAtEnd;
     private long bodyBytes;
     private boolean delivering;
+    /** The head already carries Connection: close. */
+    private boolean saysClose;
 
     ResponseOutput(ClientConnection client) {
         this.client = client;
@@ -46,12 +48,18 @@ final class ResponseOutput {
         return delivering;
     }
 
+    /** The held head still waits for the body's end to get its Content-Length. */
+    boolean awaitingLength() {
+        return lengthAtEnd && head != null;
+    }
+
     /**
      * The response head, complete with its blank line, unless the body must be rescued: {@code rechunk} (head
      * without blank line: Transfer-Encoding chunked is added, the body re-chunked), or {@code lengthAtEnd} (held;
      * head without blank line: Content-Length is added once the body is complete).
      */
-    void head(ByteBuf h, boolean rechunk, boolean lengthAtEnd) {
+    void head(ByteBuf h, boolean rechunk, boolean lengthAtEnd, boolean saysClose) {
+        this.saysClose = saysClose;
         if (rechunk) {
             h.writeBytes(CHUNKED);
             chunked = true;
@@ -114,7 +122,7 @@ final class ResponseOutput {
         boolean mustClose = false;
         if (head != null) {
             if (lengthAtEnd) {
-                head.writeBytes(CLOSE);
+                head.writeBytes(saysClose ? CRLF : CLOSE);
                 lengthAtEnd = false;
                 mustClose = true;
             }

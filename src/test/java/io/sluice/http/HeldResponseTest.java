@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.config.BuffersConfig;
+import io.sluice.config.ListenerTimeouts;
 import io.sluice.config.RouteBuffering;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.RouteMatch;
@@ -76,8 +77,8 @@ class HeldResponseTest {
     }
 
     private long spillFiles() {
-        try (Stream<Path> files = Files.list(spillDir)) {
-            return files.count();
+        try (Stream<Path> files = Files.walk(spillDir)) {
+            return files.filter(Files::isRegularFile).count();
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -207,5 +208,33 @@ class HeldResponseTest {
             assertThat(c.readResponse().body()).hasSize(100_000);
         }
         Await.until(() -> bufferStats().path("memory_used").asLong() == 0, WAIT, () -> "held: " + bufferStats());
+    }
+
+    /**
+     * Spilled ranges count toward the client channel's watermarks like memory does, so a client that stops
+     * reading is still paced by them and timed out by {@code body_idle} (then the file goes), instead of the
+     * whole file being handed to the channel and the exchange looking finished.
+     */
+    @Test
+    void aClientThatStopsReadingASpilledResponseIsTimedOut() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.setup().cluster("web", 8, origin).route(held("/")).socket(SMALL_SEND)
+                .listenerTimeouts(new ListenerTimeouts(Duration.ofSeconds(10), Duration.ofMillis(500),
+                        Duration.ofSeconds(30)))
+                .buffers(buffers(1 << 20, 128 * 1024)).start();
+        try (RawHttpClient c = RawHttpClient.connect(proxy.address(), 16 * 1024)) {
+            c.send(RawHttpClient.request("GET", "/size/" + (8 << 20), "Host: t"));
+            Await.until(() -> listenerConnections() == 0, WAIT, () -> "the stalled client is still connected");
+        }
+        Await.until(() -> spillFiles() == 0 && bufferStats().path("holders").asLong() == 0, WAIT,
+                () -> "left behind: " + bufferStats());
+    }
+
+    private long listenerConnections() {
+        try {
+            return ProxyFixture.listener(proxy.stats(), ProxyFixture.LISTENER).path("connections").asLong();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 }

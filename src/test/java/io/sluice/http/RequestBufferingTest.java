@@ -126,4 +126,19 @@ class RequestBufferingTest {
         }
         assertThat(origin.arrivals()).isEmpty();
     }
+
+    @Test
+    void aClientExpecting100ContinueGetsItAndThenItsAnswer() throws Exception {
+        start(64 * 1024, RouteBuffering.Overflow.REJECT);
+        try (RawHttpClient c = proxy.connect()) {
+            c.send(RawHttpClient.request("POST", "/echo", "Host: t", "Content-Length: 5", "Expect: 100-continue"));
+            RawResponse interim = c.readResponse();
+            assertThat(interim.status()).isEqualTo(100);
+            assertThat(origin.accepted()).as("nothing sent before the body").isZero();
+            c.send("hello");
+            RawResponse r = c.readFinalResponse("POST");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.bodyText()).isEqualTo("hello");
+        }
+    }
 }
