@@ -5,6 +5,9 @@
 #   sndbuf64k  the proxies' client-side SO_SNDBUF pinned to 64 KiB (no autotuning on that side), so a 1 MiB
 #              response cannot vanish into the kernel: HAProxy tune.sndbuf.client, nginx listen sndbuf=, Sluice
 #              listeners[].socket.send_buffer once `bin/sluice check` accepts it (else no Sluice variant).
+#   Sluice only, each of the above plus `-buffered`: the route holds whole responses (`buffer_response: true`,
+#   buffers: 64 MiB budget, 1 MiB per exchange, spill files in $RUN/spill), if `bin/sluice check` accepts it.
+# Connection limits follow IDLE_N (default 10,000 idle connections) when it asks for more than they allow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 set -e
 W=$RUN/www
@@ -12,6 +15,14 @@ W=$RUN/www
 [ "$(stat -c %s "$W/100k" 2>/dev/null)" = 102400 ]  || head -c 102400  /dev/urandom > "$W/100k"
 [ "$(stat -c %s "$W/1m" 2>/dev/null)" = 1048576 ]   || head -c 1048576 /dev/urandom > "$W/1m"
 read -r B1 B2 <<< "$BACKEND_PORTS"
+# Connection limits: sized for 10,000 idle connections (the fd hard limit here is 20,000); a larger IDLE_N raises
+# them (it also needs a higher open-files limit and more local ports: see README, scenario 4)
+IDLE_N=${IDLE_N:-10000}
+SLUICE_MAXCONN=15000; HAP_MAXCONN=12000; NGX_WORKER_CONNS=19000
+if [ "$IDLE_N" -gt 10000 ]; then
+  SLUICE_MAXCONN=$((IDLE_N + 5000)); HAP_MAXCONN=$((IDLE_N + 2000)); NGX_WORKER_CONNS=$((IDLE_N + 9000))
+fi
+SPILL_DIR=$RUN/spill
 
 # ------------------------------------------------------------------ backends: nginx, 1 worker each, on CPU0
 for port in $BACKEND_PORTS; do
@@ -50,7 +61,7 @@ for variant in default sndbuf64k; do
 worker_processes 1;
 pid $RUN/pids/nginx.pid;
 error_log $RUN/logs/nginx-proxy.err warn;
-events { worker_connections 19000; }   # fd hard limit on this machine is 20000
+events { worker_connections $NGX_WORKER_CONNS; }   # fd hard limit on this machine is 20000 (more only for IDLE_N > 10000)
 http {
   access_log off;
   sendfile on; tcp_nopush on; tcp_nodelay on;
@@ -82,7 +93,7 @@ C
 # HAProxy ($variant), as the anchors' haproxy.cfg (http-reuse always frontend only)
 global
   nbthread 1
-  maxconn 12000
+  maxconn $HAP_MAXCONN
   no strict-limits     # fd hard limit on this machine is 20000; HAProxy would want 2*maxconn
 $HAP_SNDBUF
   # no logging (nginx access_log is off too; Sluice has no access log)
@@ -95,7 +106,7 @@ defaults
   timeout server 600s
   timeout http-request 30s
   timeout http-keep-alive 600s     # long, so the idle-connection scenario is not cut short
-  maxconn 12000
+  maxconn $HAP_MAXCONN
 
 frontend fe_http
   bind 127.0.0.1:$HAPROXY_PORT backlog 4096
@@ -110,20 +121,20 @@ C
 done
 
 # ------------------------------------------------------------------ Sluice, workers: 1, on CPU1
-sluice_conf() { # sluice_conf EXTRA_LISTENER_LINES
+sluice_conf() { # sluice_conf EXTRA_LISTENER_LINES [EXTRA_ROUTE_LINES] [TOP_LEVEL_LINES]
   cat <<C
 # Sluice, equivalent to the HAProxy/nginx configs: one event loop, round robin over both backends,
 # long client keep-alive and pool idle timeouts (the idle scenario holds connections), generous limits.
 workers: 1
-listeners:
+${3:-}listeners:
   - name: bench
     address: 127.0.0.1:$SLUICE_PORT
     protocol: http
-    max_connections: 15000
+    max_connections: $SLUICE_MAXCONN
     routes:
       - match: { path_prefix: / }
         cluster: be
-    timeouts: { request_header: 10s, body_idle: 30s, keepalive_idle: 10m }
+${2:-}    timeouts: { request_header: 10s, body_idle: 30s, keepalive_idle: 10m }
 $1
 clusters:
   - name: be
@@ -139,6 +150,15 @@ C
 }
 sluice_conf "" > "$RUN/conf/sluice-default.yaml"
 sluice_conf "    socket: { send_buffer: 64KiB }" > "$RUN/conf/sluice-sndbuf64k.yaml"
+# held responses (issue 5): the whole response is read at server speed (memory within a fair share of the budget,
+# then a spill file), the server connection released when it is complete, the client fed at its own speed
+BUF_ROUTE="        buffer_response: true
+"
+BUF_TOP="buffers: { memory_budget: 64MiB, exchange_memory: 1MiB, spill_dir: $SPILL_DIR, max_spill: 1GiB }
+"
+sluice_conf "" "$BUF_ROUTE" "$BUF_TOP" > "$RUN/conf/sluice-default-buffered.yaml"
+sluice_conf "    socket: { send_buffer: 64KiB }" "$BUF_ROUTE" "$BUF_TOP" > "$RUN/conf/sluice-sndbuf64k-buffered.yaml"
+echo "$SPILL_DIR" > "$RUN/conf/sluice-spill-dir"
 
 # ------------------------------------------------------------------ validate
 "$NGINX" -t -q -p "$RUN/tmp/backend$B1" -c "$RUN/conf/backend$B1.conf" -e "$RUN/logs/test.err"
@@ -152,6 +172,12 @@ done
 if "$REPO_DIR/bin/sluice" check -c "$RUN/conf/sluice-sndbuf64k.yaml" > "$RUN/logs/sluice-check-sndbuf.log" 2>&1; then
   echo yes > "$RUN/conf/sluice-sndbuf.supported"
 else
-  echo no > "$RUN/conf/sluice-sndbuf.supported"; rm -f "$RUN/conf/sluice-sndbuf64k.yaml"
+  echo no > "$RUN/conf/sluice-sndbuf.supported"; rm -f "$RUN/conf/sluice-sndbuf64k.yaml" "$RUN/conf/sluice-sndbuf64k-buffered.yaml"
 fi
-log "configs in $RUN/conf (sluice socket.send_buffer supported: $(cat "$RUN/conf/sluice-sndbuf.supported"))"
+# ... and buffer_response / buffers (issue 5)?
+if "$REPO_DIR/bin/sluice" check -c "$RUN/conf/sluice-default-buffered.yaml" > "$RUN/logs/sluice-check-buffered.log" 2>&1; then
+  echo yes > "$RUN/conf/sluice-buffered.supported"
+else
+  echo no > "$RUN/conf/sluice-buffered.supported"; rm -f "$RUN/conf/sluice-"*-buffered.yaml
+fi
+log "configs in $RUN/conf (sluice socket.send_buffer supported: $(cat "$RUN/conf/sluice-sndbuf.supported"); buffer_response: $(cat "$RUN/conf/sluice-buffered.supported"))"

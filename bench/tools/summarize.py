@@ -86,6 +86,10 @@ def add(scen, metric, per_proxy, nd=0, agg="median", floor=1e-9):
     below it makes the ratio meaningless (counts that are ~0)."""
     headline.append((scen, metric, per_proxy, nd, agg, floor))
 
+def add_text(scen, metric, sluice_cell):
+    """a headline row with a preformatted Sluice cell (several figures of one kind) and no anchors"""
+    headline.append((scen, metric, {}, 0, "text", sluice_cell))
+
 # ------------------------------------------------------------------------------------------- sections
 def keepalive(scen, size):
     rows = tsv(f"{scen}.tsv")
@@ -174,36 +178,80 @@ def slow():
     variants = {}
     for r in rows:
         variants.setdefault((r["proxy"], r["variant"]), []).append(r)
-    vlabel = {"default": "kernel default sndbuf", "sndbuf64k": "client sndbuf 64 KiB"}
+    vlabel = {"default": "kernel default sndbuf", "sndbuf64k": "client sndbuf 64 KiB",
+              "default-buffered": "kernel default sndbuf + buffer_response",
+              "sndbuf64k-buffered": "client sndbuf 64 KiB + buffer_response"}
+    S = "slow clients 200 × 1 MiB @100 KiB/s"
+    col = lambda rs, key: [num(r["result"].get(key)) for r in rs]
+    # headline: the sndbuf64k variant where it exists, else default; unbuffered
+    head = {}
+    for p in PROXIES:
+        vs = [v for (q, v) in variants if q == p and not v.endswith("-buffered")]
+        v = "sndbuf64k" if "sndbuf64k" in vs else (vs[0] if vs else None)
+        if v:
+            head[p] = v
     for metric, key, nd in (("backend connection·s held", "held_conn_s", 0), ("max backend connections held", "held_conns_max", 0),
                             ("clients complete", "complete", 0), ("client done, max s", "client_done_max_s", 1)):
-        per = {}
-        labels = {}
-        for p in PROXIES:
-            # headline: the sndbuf64k variant where it exists, else default
-            vs = [v for (q, v) in variants if q == p]
-            v = "sndbuf64k" if "sndbuf64k" in vs else (vs[0] if vs else None)
-            if v:
-                per[p] = [num(r["result"].get(key)) for r in variants[(p, v)]]
-                labels[p] = vlabel.get(v, v)
-        add("slow clients 200 × 1 MiB @100 KiB/s", metric + " (" + ", ".join(f"{NAMES[p]}: {labels[p]}" for p in PROXIES if p in labels) + ")"
+        per = {p: col(variants[(p, v)], key) for p, v in head.items()}
+        add(S, metric + " (" + ", ".join(f"{NAMES[p]}: {vlabel.get(head[p], head[p])}" for p in PROXIES if p in head) + ")"
             if key == "held_conn_s" else metric, per, nd, "median" if key == "held_conn_s" else "plain", 5)
+    rss = {p: col(variants[(p, v)], "rss_max_delta_MiB") for p, v in head.items()}
+    if any(x is not None for v in rss.values() for x in v):
+        add(S, "proxy RSS growth during the run, max MiB (Sluice: heap pre-touched, so non-heap: direct buffers etc.)",
+            rss, 1, "plain")
+    # Sluice with buffer_response, next to the same anchors' runs
+    sb = "sndbuf64k-buffered" if ("sluice", "sndbuf64k-buffered") in variants else (
+        "default-buffered" if ("sluice", "default-buffered") in variants else None)
+    if sb:
+        B = S + " — **Sluice with `buffer_response`**"
+        base = sb[:-len("-buffered")]
+        anchors = {p: v for p, v in head.items() if p != "sluice"}
+        lab = f"Sluice: {vlabel[sb]}, " + ", ".join(f"{NAMES[p]}: {vlabel.get(v, v)}" for p, v in anchors.items())
+        sbr = variants[("sluice", sb)]
+        for metric, key, nd, agg in (("backend connection·s held (" + lab + ")", "held_conn_s", 1, "median"),
+                                     ("max backend connections held", "held_conns_max", 0, "plain"),
+                                     ("last backend connection held at, s after the clients started", "held_until_s", 1, "plain"),
+                                     ("clients complete", "complete", 0, "plain"),
+                                     ("client done, max s", "client_done_max_s", 1, "plain"),
+                                     ("proxy RSS growth during the run, max MiB", "rss_max_delta_MiB", 1, "plain")):
+            per = {"sluice": col(sbr, key)}
+            per.update({p: col(variants[(p, v)], key) for p, v in anchors.items()})
+            add(B, metric, per, nd, agg, 5)
+        cells = lambda rs, keys: " · ".join(fmt(col(rs, k), nd) for k, nd in keys)
+        add_text(B, "Sluice /stats: server connections leased (`active`): max · last seen at s · conn·s",
+                 cells(sbr, (("sluice_active_max", 0), ("sluice_active_until_s", 1), ("sluice_active_conn_s", 1))))
+        add_text(B, "Sluice /stats `buffers`: max memory_used MiB (budget 64) · spilled MiB per run · max spill files · "
+                    "spill files at the end", cells(sbr, (("sluice_mem_used_max_MiB", 1), ("sluice_spilled_MiB", 0),
+                                                          ("sluice_spill_files_max", 0), ("sluice_spill_files_end", 0))))
+        if ("sluice", base) in variants:
+            add_text(B, f"for comparison, Sluice without it ({vlabel.get(base, base)}): backend connection·s held · max held · "
+                        "RSS growth max MiB", cells(variants[("sluice", base)],
+                                                    (("held_conn_s", 0), ("held_conns_max", 0), ("rss_max_delta_MiB", 1))))
     if all((p, "default") in variants for p in PROXIES) and any(v != "default" for (_, v) in variants):
         for metric, key in (("backend connection·s held (all three: kernel default sndbuf)", "held_conn_s"),
                             ("max backend connections held (all three: kernel default sndbuf)", "held_conns_max")):
-            add("slow clients 200 × 1 MiB @100 KiB/s", metric,
-                {p: [num(r["result"].get(key)) for r in variants[(p, "default")]] for p in PROXIES}, 0,
+            add(S, metric, {p: col(variants[(p, "default")], key) for p in PROXIES}, 0,
                 "median" if key == "held_conn_s" else "plain", 5)
     out = ["### slow clients: 200 × `GET /1m` read at ~100 KiB/s, client SO_RCVBUF 64 KiB (per round)\n",
-           "Held = backend connections whose response bytes sit in the backend's send queue or the proxy's receive queue (`ss`).\n",
-           "| proxy | variant | round | complete | client done p50 s | max s | max held conns | held ≤ half at s | last held at s | held conn·s | max parked MiB | sample period s | foreign CPU s |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for (p, v), rs in sorted(variants.items(), key=lambda kv: (PROXIES.index(kv[0][0]), kv[0][1])):
+           "Held = backend connections whose response bytes sit in the backend's send queue or the proxy's receive queue (`ss`). "
+           "RSS Δ = the proxy's VmRSS growth over the run (max). Sluice /stats (sampled ~every 0.1 s): leased = servers' "
+           "`active` connections; buffers = `buffers.memory_used` max, `spilled_bytes` growth over the run, `spill_files` "
+           "max / at the end.\n",
+           "| proxy | variant | round | complete | client done p50 s | max s | max held conns | held ≤ half at s | last held at s | held conn·s | max parked MiB | max RSS Δ MiB | leased max / until s | buffers max MiB | spilled MiB | spill files max / end | sample period s | foreign CPU s |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    order = lambda v: (v.endswith("-buffered"), v)
+    for (p, v), rs in sorted(variants.items(), key=lambda kv: (PROXIES.index(kv[0][0]), order(kv[0][1]))):
         for r in rs:
             x = r["result"]
+            g = lambda k: x.get(k, "–")
+            st = "sluice_active_max" in x
             out.append(f"| {NAMES[p]} | {vlabel.get(v, v)} | {r['round']} | {x.get('complete')} | {x.get('client_done_p50_s')} | "
                        f"{x.get('client_done_max_s')} | {x.get('held_conns_max')} | {x.get('held_le_half_at_s')} | {x.get('held_until_s')} | "
-                       f"{x.get('held_conn_s')} | {x.get('parked_MiB_max')} | {x.get('sample_period_s')} | {r.get('foreign_cpu_s')} |")
+                       f"{x.get('held_conn_s')} | {x.get('parked_MiB_max')} | {g('rss_max_delta_MiB')} | "
+                       f"{(str(x['sluice_active_max']) + ' / ' + str(x['sluice_active_until_s'])) if st else '–'} | "
+                       f"{g('sluice_mem_used_max_MiB')} | {g('sluice_spilled_MiB')} | "
+                       f"{(str(x['sluice_spill_files_max']) + ' / ' + str(x['sluice_spill_files_end'])) if st else '–'} | "
+                       f"{x.get('sample_period_s')} | {r.get('foreign_cpu_s')} |")
     details.append("\n".join(out) + "\n")
 
 SECTIONS = [lambda: keepalive("wrk_1k", "1 KiB"), lambda: keepalive("wrk_100k", "100 KiB"), ab_close, idle, slow]
@@ -222,6 +270,9 @@ o.append(f"Mode: {env.get('mode', '?')}, {env.get('rounds', '?')} rounds per sce
 o.append("| scenario | metric | Sluice | HAProxy | nginx | HAProxy ÷ Sluice | nginx ÷ Sluice |")
 o.append("|---|---|---|---|---|---|---|")
 for scen, metric, per, nd, agg, floor in headline:
+    if agg == "text":   # a preformatted Sluice cell (several figures of one kind)
+        o.append(f"| {scen} | {metric} | {floor} | – | – | | |")
+        continue
     if agg == "sum":
         o.append(f"| {scen} | {metric} | " + " | ".join(fmt1(per[p][0], 0) if p in per else "–" for p in PROXIES) + " | | |")
         continue
