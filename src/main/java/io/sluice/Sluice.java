@@ -92,7 +92,7 @@ public final class Sluice implements AutoCloseable {
      * their server instead of spilling) when it cannot be created.
      */
     private static SpillDirectory spillDirectory(BuffersConfig buffers) {
-        SpillDirectory dir = new SpillDirectory(buffers.spillDir(), buffers.maxSpill());
+        SpillDirectory dir = new SpillDirectory(buffers.spillDir(), buffers.maxSpill(), buffers.maxSpillTotal());
         try {
             dir.prepare();
             return dir;

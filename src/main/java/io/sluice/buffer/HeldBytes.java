@@ -67,8 +67,11 @@ public final class HeldBytes {
             keep(buf, n);
             return true;
         }
-        if (spill != null && !spillFailed && spilled + n <= spill.maxPerExchange() && writeToFile(buf)) {
-            return true;
+        if (spill != null && !spillFailed && spilled + n <= spill.maxPerExchange() && spill.tryTake(n)) {
+            if (writeToFile(buf)) {
+                return true;
+            }
+            spill.give(n);
         }
         budget.force(n); // over the share: counted all the same, and the source pauses
         keep(buf, n);
@@ -202,5 +205,6 @@ public final class HeldBytes {
         }
         file = null;
         spill.deleted();
+        spill.give(fileLength);
     }
 }

@@ -19,13 +19,35 @@ public final class SpillDirectory {
     private final Path parent;
     private final Path dir;
     private final long maxPerExchange;
+    private final long maxTotal;
+    /** Bytes in this process's spill files now. */
+    private final AtomicLong onDisk = new AtomicLong();
     private final AtomicLong spilled = new AtomicLong();
     private final AtomicLong files = new AtomicLong();
 
-    public SpillDirectory(Path spillDir, long maxPerExchange) {
+    public SpillDirectory(Path spillDir, long maxPerExchange, long maxTotal) {
         this.parent = spillDir;
         this.dir = spillDir.resolve(PREFIX + ProcessHandle.current().pid());
         this.maxPerExchange = maxPerExchange;
+        this.maxTotal = maxTotal;
+    }
+
+    /** Takes room for {@code n} more bytes on disk, if {@code buffers.max_spill_total} allows. */
+    boolean tryTake(long n) {
+        for (;;) {
+            long used = onDisk.get();
+            if (used + n > maxTotal) {
+                return false;
+            }
+            if (onDisk.compareAndSet(used, used + n)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back the room of a deleted file's bytes. */
+    void give(long n) {
+        onDisk.addAndGet(-n);
     }
 
     /** Creates this process's directory and deletes what processes that died left behind. */

@@ -14,8 +14,16 @@ import java.nio.file.Path;
  * @param maxSpill       most bytes one exchange may spill (default 1 GiB); beyond, the response streams with
  *                       backpressure instead
  * @param preallocate    warm the buffer pool at start-up instead of on first use (default false)
+ * @param maxSpillTotal  most bytes all exchanges together may have in spill files at once (default 16 GiB);
+ *                       beyond, held responses stream with backpressure instead
  */
-public record BuffersConfig(long memoryBudget, int exchangeMemory, Path spillDir, long maxSpill, boolean preallocate) {
+public record BuffersConfig(long memoryBudget, int exchangeMemory, Path spillDir, long maxSpill, boolean preallocate,
+                            long maxSpillTotal) {
+    public static final long DEFAULT_MAX_SPILL_TOTAL = 16L << 30;
     public static final BuffersConfig DEFAULTS = new BuffersConfig(64L << 20, 1 << 20,
-            Path.of(System.getProperty("java.io.tmpdir"), "sluice-spill"), 1L << 30, false);
+            Path.of(System.getProperty("java.io.tmpdir"), "sluice-spill"), 1L << 30, false, DEFAULT_MAX_SPILL_TOTAL);
+
+    public BuffersConfig(long memoryBudget, int exchangeMemory, Path spillDir, long maxSpill, boolean preallocate) {
+        this(memoryBudget, exchangeMemory, spillDir, maxSpill, preallocate, DEFAULT_MAX_SPILL_TOTAL);
+    }
 }

@@ -172,7 +172,8 @@ final class ConfigReader {
             return BuffersConfig.DEFAULTS;
         }
         String path = "buffers";
-        values.checkKeys(m, path, "memory_budget", "exchange_memory", "spill_dir", "max_spill", "preallocate");
+        values.checkKeys(m, path, "memory_budget", "exchange_memory", "spill_dir", "max_spill", "max_spill_total",
+                "preallocate");
         BuffersConfig d = BuffersConfig.DEFAULTS;
         int before = values.problemCount();
         long memoryBudget = values.longSize(m, path, "memory_budget", d.memoryBudget(), MIB, 64L * GIB);
@@ -186,8 +187,9 @@ final class ConfigReader {
         }
         Path spillDir = spillDir(m, path, d.spillDir());
         long maxSpill = values.longSize(m, path, "max_spill", d.maxSpill(), 0, TIB);
+        long maxSpillTotal = values.longSize(m, path, "max_spill_total", d.maxSpillTotal(), 0, 64 * TIB);
         boolean preallocate = values.bool(m, path, "preallocate", d.preallocate());
-        return new BuffersConfig(memoryBudget, exchangeMemory, spillDir, maxSpill, preallocate);
+        return new BuffersConfig(memoryBudget, exchangeMemory, spillDir, maxSpill, preallocate, maxSpillTotal);
     }
 
     /**

@@ -39,8 +39,10 @@ class BuffersConfigTest {
                 exchange_memory: 4MiB
                 spill_dir: /var/tmp/sluice
                 max_spill: 0
+                max_spill_total: 100GiB
                 preallocate: true
-                """)).isEqualTo(new BuffersConfig(2L * GIB, 4 * MIB, Path.of("/var/tmp/sluice"), 0, true));
+                """)).isEqualTo(new BuffersConfig(2L * GIB, 4 * MIB, Path.of("/var/tmp/sluice"), 0, true,
+                100L * GIB));
         assertThat(buffers("""
                 memory_budget: 64GiB
                 exchange_memory: 1GiB

@@ -237,4 +237,22 @@ class HeldResponseTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void pastTheProcessWideSpillLimitAHeldResponseStreamsInstead() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.setup().cluster("web", 8, origin).route(held("/")).socket(SMALL_SEND)
+                .buffers(new BuffersConfig(1 << 20, 128 * 1024, spillDir, 1L << 30, false, 512 * 1024)).start();
+        int size = 4 << 20;
+        try (RawHttpClient c = RawHttpClient.connect(proxy.address(), 16 * 1024)) {
+            c.send(RawHttpClient.request("GET", "/size/" + size, "Host: t"));
+            RawResponse r = c.readResponse();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).hasSize(size);
+            assertThat(BodyPattern.firstMismatch(r.body())).isEqualTo(-1);
+        }
+        assertThat(bufferStats().path("spilled_bytes").asLong()).isLessThanOrEqualTo(512 * 1024);
+        Await.until(() -> spillFiles() == 0 && bufferStats().path("memory_used").asLong() == 0, WAIT,
+                () -> "left behind: " + bufferStats());
+    }
 }
