@@ -179,7 +179,7 @@ class BuffersConfigTest {
                 spill_directory: /tmp
                 """), 9, "buffers.spill_directory",
                 "unknown key \"spill_directory\" (allowed: memory_budget, exchange_memory, spill_dir, max_spill,"
-                        + " preallocate)");
+                        + " max_spill_total, preallocate)");
         assertOnlyProblem(withBuffers("").replace("buffers:\n", "buffers: 64MiB\n"), 7, "buffers",
                 "expected a mapping, got \"64MiB\"");
     }
