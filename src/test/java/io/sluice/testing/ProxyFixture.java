@@ -182,6 +182,15 @@ public final class ProxyFixture implements AfterEachCallback {
         return JSON.readTree(r.body());
     }
 
+    /** {@code GET /stats}, for use in {@link Await} conditions: a failure to fetch it fails the test. */
+    public JsonNode statsNow() {
+        try {
+            return stats();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("GET /stats failed", e);
+        }
+    }
+
     /** The /stats entry of one server of a cluster, or fails. */
     public static JsonNode server(JsonNode stats, String cluster, String address) {
         for (JsonNode c : stats.path("clusters")) {
