@@ -84,6 +84,8 @@ final class ConfigReader {
                         "only tcp listeners have a cluster; http listeners use routes");
             }
         } else {
+            problems.add(m.entry("protocol").value().line(), Node.child(path, "protocol"),
+                    "tcp listeners are not supported yet");
             Node.Entry stray = m.entry("routes");
             if (stray != null) {
                 problems.add(stray.keyLine(), Node.child(path, "routes"),

@@ -35,8 +35,6 @@ public final class ProxyLoop {
     final SpillDirectory spill;
     private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
     private final Map<Cluster, Balancer> balancers = new IdentityHashMap<>();
-    /** Per cluster: how this loop opens connections to its servers (options set, no handler). */
-    private final Map<Cluster, Bootstrap> connectors = new IdentityHashMap<>();
     /** One queue per distinct timeout duration; the config makes few of them, so a scan beats a map. */
     private TimerQueue[] timerQueues = new TimerQueue[0];
 
@@ -58,7 +56,6 @@ public final class ProxyLoop {
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATERMARK)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                             (int) Math.min(Integer.MAX_VALUE, cluster.config().timeouts().connect().toMillis()));
-            connectors.put(cluster, template);
             long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
             for (Server server : cluster.servers()) {
                 pools.put(server, new ServerPool(loop, server, cluster.config().pool(),
@@ -91,14 +88,8 @@ public final class ProxyLoop {
         return q;
     }
 
-    /** This loop's balancer of {@code cluster}. */
-    public Balancer balancer(Cluster cluster) {
+    Balancer balancer(Cluster cluster) {
         return balancers.get(cluster);
-    }
-
-    /** A bootstrap for a connection from this loop to a server of {@code cluster}, with its options and no handler. */
-    public Bootstrap connector(Cluster cluster) {
-        return connectors.get(cluster).clone();
     }
 
     /** Opens the prewarmed connections. */
