@@ -47,6 +47,16 @@ final class Ascii {
         return true;
     }
 
+    /** Whether {@code buf} holds exactly {@code bytes} at {@code start} (the caller checked the length). */
+    static boolean sameBytes(ByteBuf buf, int start, byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (buf.getByte(start + i) != bytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether two ranges of {@code buf} are equal ignoring ASCII case. */
     static boolean rangesEqualIgnoreCase(ByteBuf buf, int a, int aEnd, int b, int bEnd) {
         if (aEnd - a != bEnd - b) {

@@ -53,21 +53,12 @@ final class BalanceKey {
                     pairEnd = end;
                 }
                 int eq = i + name.length;
-                if (eq < pairEnd && buf.getByte(eq) == '=' && sameBytes(buf, i, name)) {
+                if (eq < pairEnd && buf.getByte(eq) == '=' && Ascii.sameBytes(buf, i, name)) {
                     return KeyHash.hash(buf, eq + 1, pairEnd);
                 }
                 i = pairEnd;
             }
         }
         return KeyHash.hash(buf, 0, 0);
-    }
-
-    private static boolean sameBytes(ByteBuf buf, int start, byte[] bytes) {
-        for (int i = 0; i < bytes.length; i++) {
-            if (buf.getByte(start + i) != bytes[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -149,8 +149,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             return; // delivered once complete, with its length, rather than now with a close
         }
         if (out != null && out.holding()) {
-            closeClient |= out.startDelivery();
-            responseHeadSent = true;
+            startDelivery();
             deliver();
         }
     }
@@ -659,19 +658,20 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
      * streams through what is held) and the server is read again only when the client has taken it all.
      */
     private void heldOverflow() {
-        if (waitingTurn) {
-            // not its turn to write: the server waits (its bytes are not late, the client is busy)
-            serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
-            serverSide.timer.disarm();
-            return;
+        // the server waits: its bytes are not late, the client is busy (or it is not this response's turn)
+        pauseServer();
+        if (!waitingTurn) {
+            startDelivery();
+            deliver();
         }
+    }
+
+    /** The held response starts going to the client; from here an error can only cut the client off. */
+    private void startDelivery() {
         if (!out.delivering()) {
             closeClient |= out.startDelivery();
             responseHeadSent = true;
         }
-        serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
-        serverSide.timer.disarm();
-        deliver();
     }
 
     /**
@@ -686,8 +686,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (!empty) {
             client.timer.arm(client.listener.bodyIdleNanos); // the client must take it in time
             if (state != State.DELIVERING && serverSide != null) {
-                serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
-                serverSide.timer.disarm();
+                pauseServer();
             }
             return;
         }
@@ -716,10 +715,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 // the server is free; the client is fed at its own speed, once it is this response's turn
                 state = State.DELIVERING;
                 if (!waitingTurn) {
-                    if (!out.delivering()) {
-                        closeClient |= out.startDelivery();
-                        responseHeadSent = true;
-                    }
+                    startDelivery();
                     deliver();
                 }
                 return;
@@ -759,10 +755,15 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     }
 
     private void pauseServerForClient() {
-        serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
+        pauseServer();
         // the server is not slow, the client is: time the client instead
-        serverSide.timer.disarm();
         client.timer.arm(client.listener.bodyIdleNanos);
+    }
+
+    /** Stops reading the server until the client caught up; the server is not timed meanwhile. */
+    private void pauseServer() {
+        serverSide.gate.pause(pooled.channel(), ReadGate.PEER_UNWRITABLE);
+        serverSide.timer.disarm();
     }
 
     // ---- failures ----

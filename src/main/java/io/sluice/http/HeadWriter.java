@@ -167,14 +167,7 @@ final class HeadWriter {
             if (i > 0) {
                 out.writeByte('.');
             }
-            int octet = octets[i] & 0xFF;
-            if (octet >= 100) {
-                out.writeByte('0' + octet / 100);
-            }
-            if (octet >= 10) {
-                out.writeByte('0' + octet / 10 % 10);
-            }
-            out.writeByte('0' + octet % 10);
+            Ascii.writeDecimal(out, octets[i] & 0xFF);
         }
     }
 

@@ -28,19 +28,10 @@ enum Method {
         int len = end - start;
         for (int i = 0; i < KNOWN.length; i++) {
             byte[] name = NAMES[i];
-            if (name.length == len && sameBytes(buf, start, name)) {
+            if (name.length == len && Ascii.sameBytes(buf, start, name)) {
                 return KNOWN[i];
             }
         }
         return OTHER;
-    }
-
-    private static boolean sameBytes(ByteBuf buf, int start, byte[] name) {
-        for (int i = 0; i < name.length; i++) {
-            if (buf.getByte(start + i) != name[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,7 +1,6 @@
 package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.sluice.buffer.HeldBytes;
 
 import java.nio.charset.StandardCharsets;
@@ -106,7 +105,7 @@ final class ResponseOutput {
         }
         if (lengthAtEnd && head != null) {
             head.writeBytes(CONTENT_LENGTH);
-            ByteBufUtil.writeAscii(head, Long.toString(bodyBytes));
+            Ascii.writeDecimal(head, bodyBytes);
             head.writeBytes(CRLF).writeBytes(CRLF);
             lengthAtEnd = false;
         }

@@ -98,9 +98,7 @@ public final class ServerPool {
             callback.leaseFailed(LeaseFailure.QUEUE_FULL, null);
             return null;
         }
-        PendingLease lease = new PendingLease(this, callback, fresh);
-        waiting.add(lease);
-        lease.timeout = loop.schedule(() -> expire(lease), waitTimeoutNanos, TimeUnit.NANOSECONDS);
+        PendingLease lease = enlist(callback, fresh);
         connectFor(lease);
         return lease;
     }
@@ -128,11 +126,16 @@ public final class ServerPool {
         if (!server.tryAcquireSlot()) {
             return NO_CAPACITY;
         }
-        PendingLease lease = new PendingLease(this, callback, false);
+        PendingLease lease = enlist(callback, false);
+        connectWithSlot(lease);
+        return lease;
+    }
+
+    /** A lease waiting for its connection, within the wait timeout. */
+    private PendingLease enlist(LeaseCallback callback, boolean fresh) {
+        PendingLease lease = new PendingLease(this, callback, fresh);
         waiting.add(lease);
         lease.timeout = loop.schedule(() -> expire(lease), waitTimeoutNanos, TimeUnit.NANOSECONDS);
-        lease.connecting = true;
-        openConnection().owner = lease;
         return lease;
     }
 
@@ -279,10 +282,14 @@ public final class ServerPool {
             }
             return false;
         }
-        lease.connecting = true;
-        PooledConnection connection = openConnection();
-        connection.owner = lease;
+        connectWithSlot(lease);
         return true;
+    }
+
+    /** Opens a connection for {@code lease} in a slot already taken. */
+    private void connectWithSlot(PendingLease lease) {
+        lease.connecting = true;
+        openConnection().owner = lease;
     }
 
     private PooledConnection openConnection() {
