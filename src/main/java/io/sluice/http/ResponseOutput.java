@@ -138,9 +138,10 @@ final class ResponseOutput {
      * @return whether nothing is held any more
      */
     boolean drain() {
-        boolean empty = held.drainTo(client.channel);
+        held.drainTo(client.channel);
         client.flush();
-        return empty;
+        // the flush can make the channel writable again and a nested delivery drain the rest: ask after it
+        return held.isEmpty();
     }
 
     /** Gives back what is still held (the response was delivered, or will never be). */
