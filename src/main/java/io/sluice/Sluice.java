@@ -16,6 +16,7 @@ import io.sluice.cluster.Server;
 import io.sluice.config.BuffersConfig;
 import io.sluice.config.ClusterConfig;
 import io.sluice.config.ListenerConfig;
+import io.sluice.config.Protocol;
 import io.sluice.config.SluiceConfig;
 import io.sluice.health.HealthChecker;
 import io.sluice.http.HttpListener;
@@ -25,6 +26,7 @@ import io.sluice.listener.AcceptLimiter;
 import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
 import io.sluice.route.RouteTable;
+import io.sluice.tcp.TcpListener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -120,8 +122,17 @@ public final class Sluice implements AutoCloseable {
     private void bind(ListenerConfig l, Transports transports) {
         ListenerStats stats = new ListenerStats();
         AcceptLimiter limiter = new AcceptLimiter(l.maxConnections(), stats);
-        HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter);
         ServerBootstrap bootstrap = new ServerBootstrap();
+        if (l.protocol() == Protocol.TCP) {
+            TcpListener tcp = new TcpListener(l, clusters.get(l.cluster()), limiter);
+            bootstrap.childHandler(tcp.clientInitializer(loops))
+                    // read only once the server connection is up; half-closes are relayed, not taken as closes
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        } else {
+            HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter);
+            bootstrap.childHandler(listener.clientInitializer(loops));
+        }
         if (l.socket().sendBuffer() > 0) {
             bootstrap.childOption(ChannelOption.SO_SNDBUF, l.socket().sendBuffer());
         }
@@ -138,7 +149,6 @@ public final class Sluice implements AutoCloseable {
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECEIVE_ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyLoop.WATERMARK)
                 .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, WriteSizeEstimator.INSTANCE)
-                .childHandler(listener.clientInitializer(loops))
                 .bind(l.address().toSocketAddress())
                 .syncUninterruptibly()
                 .channel();

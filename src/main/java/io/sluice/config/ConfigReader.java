@@ -68,7 +68,7 @@ final class ConfigReader {
             return null;
         }
         values.checkKeys(m, path, "name", "address", "protocol", "max_connections", "routes", "cluster", "timeouts",
-                "limits", "socket");
+                "limits", "socket", "splice", "accept_proxy");
         String name = values.name(m, path, "listener", listenerNameLines);
         HostPort address = bindAddress(m, path);
         Protocol protocol = values.choice(m, path, "protocol", Protocol.HTTP, Protocol.class);
@@ -78,23 +78,24 @@ final class ConfigReader {
         String cluster = null;
         if (protocol == Protocol.HTTP) {
             routes = values.list(m, path, "routes", true, "route", routeReader::route);
-            Node.Entry stray = m.entry("cluster");
-            if (stray != null) {
-                problems.add(stray.keyLine(), Node.child(path, "cluster"),
-                        "only tcp listeners have a cluster; http listeners use routes");
-            }
+            onlyFor(m, path, "cluster", "only tcp listeners have a cluster; http listeners use routes");
+            onlyFor(m, path, "splice", "only tcp listeners splice; http listeners read what they forward");
         } else {
-            problems.add(m.entry("protocol").value().line(), Node.child(path, "protocol"),
-                    "tcp listeners are not supported yet");
-            Node.Entry stray = m.entry("routes");
-            if (stray != null) {
-                problems.add(stray.keyLine(), Node.child(path, "routes"),
-                        "only http listeners have routes; tcp listeners use cluster");
-            }
+            onlyFor(m, path, "routes", "only http listeners have routes; tcp listeners use cluster");
             cluster = values.reference(m, path, "cluster", clusterReader.names(), "cluster");
         }
+        boolean splice = values.bool(m, path, "splice", true);
+        boolean acceptProxy = values.bool(m, path, "accept_proxy", false);
         return new ListenerConfig(name, address, protocol, maxConnections, routes, cluster,
-                listenerTimeouts(m, path), listenerLimits(m, path), socketOptions(m, path));
+                listenerTimeouts(m, path), listenerLimits(m, path), socketOptions(m, path), splice, acceptProxy);
+    }
+
+    /** A key the listener's protocol does not have is a problem, with {@code why} as the message. */
+    private void onlyFor(Mapping listener, String path, String key, String why) {
+        Node.Entry stray = listener.entry(key);
+        if (stray != null) {
+            problems.add(stray.keyLine(), Node.child(path, key), why);
+        }
     }
 
     private SocketOptions socketOptions(Mapping listener, String listenerPath) {
@@ -128,11 +129,13 @@ final class ConfigReader {
         if (m == null) {
             return ListenerTimeouts.DEFAULTS;
         }
-        values.checkKeys(m, path, "request_header", "body_idle", "keepalive_idle");
+        values.checkKeys(m, path, "request_header", "body_idle", "keepalive_idle", "tunnel_idle", "tunnel_max");
         ListenerTimeouts d = ListenerTimeouts.DEFAULTS;
         return new ListenerTimeouts(values.duration(m, path, "request_header", d.requestHeader()),
                 values.duration(m, path, "body_idle", d.bodyIdle()),
-                values.duration(m, path, "keepalive_idle", d.keepaliveIdle()));
+                values.duration(m, path, "keepalive_idle", d.keepaliveIdle()),
+                values.duration(m, path, "tunnel_idle", d.tunnelIdle()),
+                values.durationOrZero(m, path, "tunnel_max", d.tunnelMax()));
     }
 
     private ListenerLimits listenerLimits(Mapping listener, String listenerPath) {

@@ -9,12 +9,23 @@ import java.util.List;
  * @param routes         http only; first match wins
  * @param cluster        tcp only; {@code null} for http
  * @param socket         socket buffer sizes of accepted connections
+ * @param splice         tcp only: relay with the kernel's splice (zero copy) when the transport is epoll
+ *                       (default true); false copies through pooled buffers
+ * @param acceptProxy    every connection starts with a PROXY protocol header (v1 or v2) naming the real client,
+ *                       as sent by an L4 balancer in front (default false); a connection without one is closed
  */
 public record ListenerConfig(String name, HostPort address, Protocol protocol, int maxConnections,
                              List<RouteConfig> routes, String cluster, ListenerTimeouts timeouts,
-                             ListenerLimits limits, SocketOptions socket) {
+                             ListenerLimits limits, SocketOptions socket, boolean splice, boolean acceptProxy) {
     public ListenerConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** A listener without PROXY protocol, splicing when it is a tcp listener. */
+    public ListenerConfig(String name, HostPort address, Protocol protocol, int maxConnections,
+                          List<RouteConfig> routes, String cluster, ListenerTimeouts timeouts, ListenerLimits limits,
+                          SocketOptions socket) {
+        this(name, address, protocol, maxConnections, routes, cluster, timeouts, limits, socket, true, false);
     }
 
     /** A listener with the kernel's socket buffer defaults. */

@@ -13,6 +13,7 @@ import io.sluice.cluster.Balancer;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
 import io.sluice.pool.ServerPool;
+import io.sluice.tcp.EpollRegistration;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +36,8 @@ public final class ProxyLoop {
     final SpillDirectory spill;
     private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
     private final Map<Cluster, Balancer> balancers = new IdentityHashMap<>();
+    /** Per cluster: how this loop opens connections to its servers (options set, no handler). */
+    private final Map<Cluster, Bootstrap> connectors = new IdentityHashMap<>();
     /** One queue per distinct timeout duration; the config makes few of them, so a scan beats a map. */
     private TimerQueue[] timerQueues = new TimerQueue[0];
 
@@ -50,12 +53,14 @@ public final class ProxyLoop {
             balancers.put(cluster, cluster.newBalancer(index));
             Bootstrap template = new Bootstrap()
                     .group(loop)
-                    .channel(channelType)
+                    // kept registered with epoll: a server connection may become half of a tunnel (Upgrade)
+                    .channelFactory(EpollRegistration.keptChannels(channelType))
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_KEEPALIVE, true)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATERMARK)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                             (int) Math.min(Integer.MAX_VALUE, cluster.config().timeouts().connect().toMillis()));
+            connectors.put(cluster, template);
             long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
             for (Server server : cluster.servers()) {
                 pools.put(server, new ServerPool(loop, server, cluster.config().pool(),
@@ -88,8 +93,14 @@ public final class ProxyLoop {
         return q;
     }
 
-    Balancer balancer(Cluster cluster) {
+    /** This loop's balancer of {@code cluster}. */
+    public Balancer balancer(Cluster cluster) {
         return balancers.get(cluster);
+    }
+
+    /** A bootstrap for a connection from this loop to a server of {@code cluster}, with its options and no handler. */
+    public Bootstrap connector(Cluster cluster) {
+        return connectors.get(cluster).clone();
     }
 
     /** Opens the prewarmed connections. */

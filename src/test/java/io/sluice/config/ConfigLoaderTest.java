@@ -560,8 +560,32 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void tcpListenersAreNotSupportedYet() {
-        assertOnlyProblem("""
+    void tcpListenerNamesItsClusterAndTunnelSettings() {
+        SluiceConfig config = ConfigLoader.parse("""
+                listeners:
+                  - name: db
+                    address: 127.0.0.1:5432
+                    protocol: tcp
+                    cluster: db
+                    splice: false
+                    accept_proxy: true
+                    timeouts: { tunnel_idle: 10m, tunnel_max: 8h }
+                clusters:
+                  - name: db
+                    servers: [ { address: 127.0.0.1:15432 } ]
+                """, "sluice.yaml");
+        ListenerConfig l = config.listeners().get(0);
+        assertThat(l.protocol()).isEqualTo(Protocol.TCP);
+        assertThat(l.cluster()).isEqualTo("db");
+        assertThat(l.splice()).isFalse();
+        assertThat(l.acceptProxy()).isTrue();
+        assertThat(l.timeouts().tunnelIdle()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(l.timeouts().tunnelMax()).isEqualTo(Duration.ofHours(8));
+    }
+
+    @Test
+    void tunnelDefaultsAreAnHourIdleAndNoMaximum() {
+        SluiceConfig config = ConfigLoader.parse("""
                 listeners:
                   - name: db
                     address: 127.0.0.1:5432
@@ -570,7 +594,27 @@ class ConfigLoaderTest {
                 clusters:
                   - name: db
                     servers: [ { address: 127.0.0.1:15432 } ]
-                """, 4, "listeners[0].protocol", "tcp listeners are not supported yet");
+                """, "sluice.yaml");
+        ListenerConfig l = config.listeners().get(0);
+        assertThat(l.splice()).isTrue();
+        assertThat(l.acceptProxy()).isFalse();
+        assertThat(l.timeouts().tunnelIdle()).isEqualTo(Duration.ofHours(1));
+        assertThat(l.timeouts().tunnelMax()).isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void spliceIsOnlyForTcpListeners() {
+        assertOnlyProblem("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:8080
+                    splice: true
+                    routes:
+                      - { match: { path_prefix: / }, cluster: web }
+                clusters:
+                  - name: web
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """, 4, "listeners[0].splice", "only tcp listeners splice; http listeners read what they forward");
     }
 
     @Test

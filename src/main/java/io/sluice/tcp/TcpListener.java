@@ -1,0 +1,43 @@
+package io.sluice.tcp;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.sluice.cluster.Cluster;
+import io.sluice.config.ListenerConfig;
+import io.sluice.http.ProxyLoop;
+import io.sluice.listener.AcceptLimiter;
+
+import java.util.Map;
+
+/**
+ * A {@code protocol: tcp} listener: every client connection is relayed to a connection to one server of the
+ * listener's cluster, bytes untouched both ways (seed 001's pass-through proxy, seed 003's splice).
+ */
+public final class TcpListener {
+    final ListenerConfig config;
+    final Cluster cluster;
+    final AcceptLimiter limiter;
+
+    public TcpListener(ListenerConfig config, Cluster cluster, AcceptLimiter limiter) {
+        this.config = config;
+        this.cluster = cluster;
+        this.limiter = limiter;
+    }
+
+    /** The handler of accepted connections; they must be accepted with auto-read off. */
+    public ChannelHandler clientInitializer(Map<EventLoop, ProxyLoop> loops) {
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                if (config.splice()) {
+                    channel.config().setRecvByteBufAllocator(new SplicedBytes());
+                }
+                channel.closeFuture().addListener(f -> limiter.closed());
+                EpollRegistration.keep(channel); // still has EPOLLRDHUP: nothing was read or shut yet
+                channel.pipeline().addLast(new TcpSession(TcpListener.this, loops.get(channel.eventLoop())));
+            }
+        };
+    }
+}
