@@ -52,7 +52,7 @@ public class PoolBenchmark {
                     EmbeddedChannel channel = new EmbeddedChannel();
                     return channel.newSucceededFuture();
                 });
-        pool.lease(holder, false);
+        pool.lease(holder, false, null);
         loopChannel.runPendingTasks();
         loopChannel.runPendingTasks();
         holder.connection.release();
@@ -60,7 +60,7 @@ public class PoolBenchmark {
 
     @Benchmark
     public PooledConnection leaseAndRelease() {
-        pool.lease(holder, false);
+        pool.lease(holder, false, null);
         PooledConnection c = holder.connection;
         c.release();
         return c;

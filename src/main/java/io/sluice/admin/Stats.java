@@ -77,6 +77,9 @@ final class Stats {
         s.put("state", server.state().key());
         s.put("requests", server.requests());
         s.put("connects", server.connects());
+        // requests per server connection opened: what pooling (per client, with send_proxy) buys the server
+        s.put("reuse_ratio", server.connects() == 0 ? 0.0
+                : Math.round(100.0 * server.requests() / server.connects()) / 100.0);
         s.put("connect_failures", server.connectFailures());
         s.put("open", server.openConnections());
         s.put("active", server.active());

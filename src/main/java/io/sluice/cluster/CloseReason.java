@@ -22,6 +22,8 @@ public enum CloseReason {
     EARLY_RESPONSE,
     /** The pool already held {@code pool.max_idle} idle connections. */
     POOL_FULL,
+    /** Closed to open one for another client: servers that get PROXY headers have a connection per client. */
+    OTHER_CLIENT,
     /** Sluice is shutting down. */
     SHUTDOWN;
 

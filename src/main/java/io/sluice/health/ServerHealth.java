@@ -3,8 +3,11 @@ package io.sluice.health;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.cluster.Server;
 import io.sluice.config.HealthConfig;
+import io.sluice.config.SendProxy;
 import io.sluice.log.Log;
+import io.sluice.tcp.ProxyHeader;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,8 +52,20 @@ final class ServerHealth {
         this.name = cluster.name() + "/" + server.config().address();
         HealthConfig health = cluster.health();
         this.httpRequest = health != null && health.type() == HealthConfig.Type.HTTP
-                ? Check.httpRequest(health.httpPath(), server.config().address().toString())
+                ? withProxyHeader(server.config().sendProxy(),
+                        Check.httpRequest(health.httpPath(), server.config().address().toString()))
                 : null;
+    }
+
+    /** A server that expects a PROXY header on every connection gets one on its checks too, naming nobody. */
+    private static byte[] withProxyHeader(SendProxy sendProxy, byte[] request) {
+        if (sendProxy == SendProxy.OFF) {
+            return request;
+        }
+        byte[] header = ProxyHeader.local(sendProxy == SendProxy.V1);
+        byte[] both = Arrays.copyOf(header, header.length + request.length);
+        System.arraycopy(request, 0, both, header.length, request.length);
+        return both;
     }
 
     HealthStatus status() {

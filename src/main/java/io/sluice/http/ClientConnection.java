@@ -9,6 +9,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.sluice.config.Balance;
 import io.sluice.config.RouteBuffering;
 import io.sluice.route.Route;
+import io.sluice.tcp.ProxiedConnection;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,6 +57,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private RequestBuffering buffering;
     /** A buffered body waiting for its exchange's server connection, still counted in the budget. */
     private RequestBuffering bufferedBody;
+    /** The real client named by the PROXY header of an {@code accept_proxy} listener, or {@code null}. */
+    private ProxiedConnection proxied;
 
     ClientConnection(HttpListener listener, ProxyLoop loop) {
         this.listener = listener;
@@ -102,7 +105,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ProxiedConnection p) {
+            proxied = p;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer == null) {
+            listener.limiter.closed(); // refused before it became active (a bad PROXY header)
+            return;
+        }
         phase = Phase.CLOSING;
         timer.disarm();
         stopBuffering();
@@ -514,7 +529,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
 
     InetAddress clientAddress() {
-        return ((InetSocketAddress) channel.remoteAddress()).getAddress();
+        return proxied != null ? proxied.source().getAddress()
+                : ((InetSocketAddress) channel.remoteAddress()).getAddress();
+    }
+
+    /** The client's address and port and the address it connected to, as a PROXY header sends them. */
+    ProxiedConnection endpoints() {
+        return proxied != null ? proxied
+                : new ProxiedConnection((InetSocketAddress) channel.remoteAddress(),
+                        (InetSocketAddress) channel.localAddress());
     }
 
     private void releasePending() {

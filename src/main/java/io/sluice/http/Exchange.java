@@ -319,7 +319,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             server = candidate;
             countInFlight(candidate);
             state = State.LEASING;
-            PendingLease lease = client.loop.pool(candidate).leaseIfFree(this);
+            ServerPool pool = client.loop.pool(candidate);
+            PendingLease lease = pool.leaseIfFree(this, pool.sendsProxy() ? client.endpoints() : null);
             if (lease != ServerPool.NO_CAPACITY) {
                 if (lease != null) {
                     pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
@@ -880,7 +881,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         retried = true;
         releaseServer(CloseReason.SERVER_CLOSE, false);
         state = State.LEASING;
-        PendingLease lease = client.loop.pool(server).lease(this, true);
+        ServerPool pool = client.loop.pool(server);
+        PendingLease lease = pool.lease(this, true, pool.sendsProxy() ? client.endpoints() : null);
         if (lease != null) {
             pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
         }

@@ -8,6 +8,7 @@ import io.sluice.config.ListenerConfig;
 import io.sluice.config.ListenerLimits;
 import io.sluice.listener.AcceptLimiter;
 import io.sluice.route.RouteTable;
+import io.sluice.tcp.ProxyHeaderReader;
 
 import java.util.Map;
 
@@ -44,6 +45,9 @@ public final class HttpListener {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
+                if (config.acceptProxy()) {
+                    channel.pipeline().addLast(new ProxyHeaderReader(requestHeaderNanos));
+                }
                 channel.pipeline().addLast(new ClientConnection(HttpListener.this, loops.get(channel.eventLoop())));
             }
         };

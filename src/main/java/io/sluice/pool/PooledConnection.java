@@ -3,6 +3,9 @@ package io.sluice.pool;
 import io.netty.channel.Channel;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Server;
+import io.sluice.tcp.ProxiedConnection;
+
+import java.net.InetAddress;
 
 /**
  * A server connection owned by one event loop's pool. Its life is one state machine: CONNECTING → (IDLE ⇄ LEASED)
@@ -21,6 +24,10 @@ public final class PooledConnection {
     long idleSinceNanos;
     /** The lease this connection is being opened for, while CONNECTING. */
     PendingLease owner;
+    /** The client address its PROXY header named, for a server that gets one; it serves only that client. */
+    InetAddress clientAddress;
+    /** The client whose PROXY header is still to be written, while CONNECTING. */
+    ProxiedConnection proxyHeaderFor;
     private Object protocolState;
 
     PooledConnection(ServerPool pool) {

@@ -7,7 +7,11 @@ import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Server;
 import io.sluice.cluster.SurgeQueue;
 import io.sluice.config.PoolConfig;
+import io.sluice.config.SendProxy;
+import io.sluice.tcp.ProxiedConnection;
+import io.sluice.tcp.ProxyHeader;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -29,6 +33,8 @@ public final class ServerPool {
     private final Connector connector;
     /** The cluster's surge queue, or {@code null}. */
     private final SurgeQueue surge;
+    /** The server wants a PROXY header first: connections belong to the client they were opened for. */
+    private final SendProxy sendProxy;
     private final int maxIdle;
     private final int prewarm;
     private final long idleTimeoutNanos;
@@ -58,6 +64,7 @@ public final class ServerPool {
         this.loop = loop;
         this.server = server;
         this.connector = connector;
+        this.sendProxy = server.config().sendProxy();
         this.maxIdle = config.maxIdle();
         this.prewarm = config.prewarm();
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
@@ -69,7 +76,18 @@ public final class ServerPool {
         return server;
     }
 
-    /** Opens the {@code pool.prewarm} connections; they are kept open, and reopened if the server closes them. */
+    /**
+     * Whether leases must name their client: the server gets a PROXY header first, so a connection serves only the
+     * client address it was opened for (reused across that client's requests and connections).
+     */
+    public boolean sendsProxy() {
+        return sendProxy != SendProxy.OFF;
+    }
+
+    /**
+     * Opens the {@code pool.prewarm} connections; they are kept open, and reopened if the server closes them. A
+     * server that gets PROXY headers is not prewarmed: a connection names its client, which is not known yet.
+     */
     public void start() {
         loop.execute(this::topUp);
     }
@@ -78,17 +96,18 @@ public final class ServerPool {
      * Gets a connection for {@code callback}: an idle live one at once, else one opened within the server's
      * {@code max_connections}, else the first one released, within the wait timeout.
      *
-     * @param fresh never hand out a pooled connection (a retry after a pooled one turned out closed)
+     * @param fresh  never hand out a pooled connection (a retry after a pooled one turned out closed)
+     * @param client the client, when {@link #sendsProxy()}; else {@code null}
      * @return a handle to cancel the lease while it waits, or {@code null} when the callback was already called
      */
-    public PendingLease lease(LeaseCallback callback, boolean fresh) {
+    public PendingLease lease(LeaseCallback callback, boolean fresh, ProxiedConnection client) {
         assert loop.inEventLoop();
         if (closed) {
             callback.leaseFailed(LeaseFailure.CLOSED, null);
             return null;
         }
         if (!fresh) {
-            PooledConnection connection = pollIdle();
+            PooledConnection connection = pollIdle(client);
             if (connection != null) {
                 handOut(connection, callback);
                 return null;
@@ -98,13 +117,13 @@ public final class ServerPool {
             callback.leaseFailed(LeaseFailure.QUEUE_FULL, null);
             return null;
         }
-        PendingLease lease = enlist(callback, fresh);
+        PendingLease lease = enlist(callback, fresh, client);
         connectFor(lease);
         return lease;
     }
 
     /** What {@link #leaseIfFree} returns when the server has no connection free for this loop. */
-    public static final PendingLease NO_CAPACITY = new PendingLease(null, null, false);
+    public static final PendingLease NO_CAPACITY = new PendingLease(null, null, false, null);
 
     /**
      * Like {@link #lease} but never waits for a slot: an idle connection is handed out at once, else one is opened
@@ -112,28 +131,28 @@ public final class ServerPool {
      * is the same atomic step as checking for it, so requests that queue elsewhere (the cluster's surge queue)
      * cannot be overtaken between the check and the lease.
      */
-    public PendingLease leaseIfFree(LeaseCallback callback) {
+    public PendingLease leaseIfFree(LeaseCallback callback, ProxiedConnection client) {
         assert loop.inEventLoop();
         if (closed) {
             callback.leaseFailed(LeaseFailure.CLOSED, null);
             return null;
         }
-        PooledConnection connection = pollIdle();
+        PooledConnection connection = pollIdle(client);
         if (connection != null) {
             handOut(connection, callback);
             return null;
         }
-        if (!server.tryAcquireSlot()) {
+        if (!server.tryAcquireSlot() && !reclaimIdleSlot(client)) {
             return NO_CAPACITY;
         }
-        PendingLease lease = enlist(callback, false);
+        PendingLease lease = enlist(callback, false, client);
         connectWithSlot(lease);
         return lease;
     }
 
     /** A lease waiting for its connection, within the wait timeout. */
-    private PendingLease enlist(LeaseCallback callback, boolean fresh) {
-        PendingLease lease = new PendingLease(this, callback, fresh);
+    private PendingLease enlist(LeaseCallback callback, boolean fresh, ProxiedConnection client) {
+        PendingLease lease = new PendingLease(this, callback, fresh, client);
         waiting.add(lease);
         lease.timeout = loop.schedule(() -> expire(lease), waitTimeoutNanos, TimeUnit.NANOSECONDS);
         return lease;
@@ -205,20 +224,67 @@ public final class ServerPool {
         }
     }
 
-    private PooledConnection pollIdle() {
+    /** The most recently used live idle connection (of {@code client}'s address, when the server gets PROXY). */
+    private PooledConnection pollIdle(ProxiedConnection client) {
+        if (client != null) {
+            return pollIdleOf(client.source().getAddress());
+        }
         long now = System.nanoTime();
         PooledConnection connection;
         while ((connection = idle.pollFirst()) != null) {
             server.addIdle(-1);
-            if (!connection.channel.isActive()) {
-                close(connection, CloseReason.SERVER_CLOSE);
-            } else if (now - connection.idleSinceNanos >= idleTimeoutNanos) {
-                close(connection, CloseReason.IDLE_TIMEOUT);
-            } else {
+            if (usable(connection, now)) {
                 return connection;
             }
         }
         return null;
+    }
+
+    /** A scan, bounded by {@code pool.max_idle}: connections of other clients stay where they are. */
+    private PooledConnection pollIdleOf(InetAddress clientAddress) {
+        long now = System.nanoTime();
+        for (Iterator<PooledConnection> it = idle.iterator(); it.hasNext(); ) {
+            PooledConnection connection = it.next();
+            if (clientAddress.equals(connection.clientAddress)) {
+                it.remove();
+                server.addIdle(-1);
+                if (usable(connection, now)) {
+                    return connection;
+                }
+                return pollIdleOf(clientAddress); // closed one of them; the deque changed under the iterator
+            }
+        }
+        return null;
+    }
+
+    /** Whether an idle connection just taken off the deque can carry a request; closes it if not. */
+    private boolean usable(PooledConnection connection, long now) {
+        if (!connection.channel.isActive()) {
+            close(connection, CloseReason.SERVER_CLOSE);
+            return false;
+        }
+        if (now - connection.idleSinceNanos >= idleTimeoutNanos) {
+            close(connection, CloseReason.IDLE_TIMEOUT);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * For a server that gets PROXY headers, with no slot free: closes this loop's least recently used idle
+     * connection (it belongs to another client) and keeps its slot for a connection of {@code client}.
+     */
+    private boolean reclaimIdleSlot(ProxiedConnection client) {
+        PooledConnection oldest = client == null ? null : idle.pollLast();
+        if (oldest == null) {
+            return false;
+        }
+        server.addIdle(-1);
+        oldest.state = PooledConnection.State.CLOSED;
+        server.countClose(CloseReason.OTHER_CLIENT);
+        oldest.channel.close();
+        open--;
+        return true;
     }
 
     private void handOut(PooledConnection connection, LeaseCallback callback) {
@@ -253,12 +319,13 @@ public final class ServerPool {
         lease.timeout.cancel(false);
     }
 
-    private PendingLease firstWaiting(boolean includeFresh) {
+    private PendingLease firstWaiting(boolean includeFresh, InetAddress clientAddress) {
         if (waiting.isEmpty()) {
             return null; // the common case, without an iterator
         }
         for (PendingLease lease : waiting) {
-            if (includeFresh || !lease.fresh) {
+            if ((includeFresh || !lease.fresh)
+                    && (clientAddress == null || clientAddress.equals(lease.client.source().getAddress()))) {
                 return lease;
             }
         }
@@ -275,7 +342,7 @@ public final class ServerPool {
 
     /** Opens a connection for {@code lease} if a slot is free; else the lease waits for a release or a slot. */
     private boolean connectFor(PendingLease lease) {
-        if (!server.tryAcquireSlot()) {
+        if (!server.tryAcquireSlot() && !reclaimIdleSlot(lease.client)) {
             if (!awaitingSlot) {
                 awaitingSlot = true;
                 server.awaitSlot(() -> onLoop(this::slotReturned), open == 0);
@@ -289,13 +356,17 @@ public final class ServerPool {
     /** Opens a connection for {@code lease} in a slot already taken. */
     private void connectWithSlot(PendingLease lease) {
         lease.connecting = true;
-        openConnection().owner = lease;
+        openConnection(lease.client).owner = lease;
     }
 
-    private PooledConnection openConnection() {
+    private PooledConnection openConnection(ProxiedConnection client) {
         open++;
         server.countConnect();
         PooledConnection connection = new PooledConnection(this);
+        if (client != null) {
+            connection.clientAddress = client.source().getAddress();
+            connection.proxyHeaderFor = client;
+        }
         ChannelFuture future = connector.connect(connection);
         connection.channel = future.channel();
         // always completes on a later task, so that no caller sees its callback run inside lease()
@@ -322,6 +393,15 @@ public final class ServerPool {
             return;
         }
         connection.state = PooledConnection.State.IDLE;
+        if (connection.proxyHeaderFor != null) {
+            ProxiedConnection client = connection.proxyHeaderFor;
+            connection.proxyHeaderFor = null;
+            // written first, flushed with the first request
+            connection.channel.write(sendProxy == SendProxy.V1
+                    ? ProxyHeader.v1(connection.channel.alloc(), client.source(), client.destination())
+                    : ProxyHeader.v2(connection.channel.alloc(), client.source(), client.destination()),
+                    connection.channel.voidPromise());
+        }
         if (owner != null && !owner.done) {
             give(owner, connection);
             return;
@@ -334,7 +414,7 @@ public final class ServerPool {
      * pool is closed, full, or another loop starves for its slot.
      */
     private void offer(PooledConnection connection, boolean freshToo) {
-        PendingLease next = firstWaiting(freshToo);
+        PendingLease next = firstWaiting(freshToo, connection.clientAddress);
         if (next != null) {
             give(next, connection);
         } else if (closed) {
@@ -432,8 +512,8 @@ public final class ServerPool {
     }
 
     private void topUp() {
-        while (!closed && open < prewarm && server.tryAcquireSlot()) {
-            openConnection();
+        while (!closed && open < prewarm && sendProxy == SendProxy.OFF && server.tryAcquireSlot()) {
+            openConnection(null);
         }
         if (prewarm > 0 && sweep == null && !closed) {
             scheduleSweep(idleTimeoutNanos);

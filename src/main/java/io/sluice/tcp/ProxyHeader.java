@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -33,6 +34,19 @@ public final class ProxyHeader {
     private static final byte[] V1_TCP6 = "PROXY TCP6 ".getBytes(StandardCharsets.US_ASCII);
 
     private ProxyHeader() {
+    }
+
+    /**
+     * A header for a connection made on the proxy's own behalf (a health check): version 1 {@code UNKNOWN} or
+     * version 2 {@code LOCAL}, so that the server takes the connection's own addresses.
+     */
+    public static byte[] local(boolean v1) {
+        if (v1) {
+            return "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
+        }
+        byte[] header = Arrays.copyOf(V2_SIGNATURE, V2_FIXED_LENGTH);
+        header[12] = 0x20; // version 2, command LOCAL; family UNSPEC and an empty address block follow as zeros
+        return header;
     }
 
     /**

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * {@code channelActive}, and any bytes read past the header as one {@code channelRead} and a
  * {@code channelReadComplete}. On an invalid or oversized header, an end of input before the header is complete, or
  * when the header takes longer than the timeout, it closes the connection without a word, and the next handlers get
- * no event at all, not even {@code channelInactive}. It asks for reads itself, so it works with auto-read off.
+ * only {@code channelInactive} (without a {@code channelActive} before it). It asks for reads itself, so it works with auto-read off.
  *
  * <p>Confined to the channel's event loop, like every handler; one instance per connection.
  */
@@ -86,9 +86,10 @@ public final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        // not passed on: the next handlers never saw the connection active
+        // passed on although the next handlers never saw the connection active: they count closes
         decided = true;
         release();
+        ctx.fireChannelInactive();
     }
 
     @Override

@@ -36,6 +36,9 @@ public final class TcpListener {
                 }
                 channel.closeFuture().addListener(f -> limiter.closed());
                 EpollRegistration.keep(channel); // still has EPOLLRDHUP: nothing was read or shut yet
+                if (config.acceptProxy()) {
+                    channel.pipeline().addLast(new ProxyHeaderReader(config.timeouts().requestHeader().toNanos()));
+                }
                 channel.pipeline().addLast(new TcpSession(TcpListener.this, loops.get(channel.eventLoop())));
             }
         };

@@ -2,6 +2,7 @@ package io.sluice.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,6 +13,7 @@ import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.KeyHash;
 import io.sluice.cluster.Server;
 import io.sluice.config.Balance;
+import io.sluice.config.SendProxy;
 import io.sluice.http.ProxyLoop;
 
 import java.net.InetSocketAddress;
@@ -31,6 +33,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
     private Channel client;
     private long tried;
     private boolean clientInputShut;
+    /** The client as the server should see it: its own addresses, or those of an accepted PROXY header. */
+    private ProxiedConnection endpoints;
     /** Bytes the client sent before a server was connected. */
     private CompositeByteBuf early;
 
@@ -42,12 +46,16 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        if (endpoints == null) {
+            endpoints = new ProxiedConnection((InetSocketAddress) client.remoteAddress(),
+                    (InetSocketAddress) client.localAddress());
+        }
         connectNext();
     }
 
     private void connectNext() {
         long key = listener.cluster.config().balance() == Balance.CONSISTENT_HASH
-                ? KeyHash.hash(((InetSocketAddress) client.remoteAddress()).getAddress().getAddress()) : 0;
+                ? KeyHash.hash(endpoints.source().getAddress().getAddress()) : 0;
         Server chosen;
         for (;;) {
             int index = loop.balancer(listener.cluster).pick(tried, key);
@@ -97,6 +105,13 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
         client.pipeline().remove(this);
         ByteBuf toServer = early;
         early = null;
+        SendProxy proxy = server.config().sendProxy();
+        if (proxy != SendProxy.OFF) {
+            ByteBuf header = proxy == SendProxy.V1
+                    ? ProxyHeader.v1(client.alloc(), endpoints.source(), endpoints.destination())
+                    : ProxyHeader.v2(client.alloc(), endpoints.source(), endpoints.destination());
+            toServer = toServer == null ? header : Unpooled.wrappedBuffer(header, toServer);
+        }
         Relay.join(client, serverChannel, toServer, null, clientInputShut, listener.config.timeouts(), () -> {
             server.requestEnded();
             server.releaseSlot();
@@ -117,7 +132,9 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
+        if (evt instanceof ProxiedConnection p) {
+            endpoints = p; // before channelActive
+        } else if (evt instanceof ChannelInputShutdownEvent) {
             clientInputShut = true; // read up to its FIN: everything the client sent is in early
         }
     }

@@ -603,6 +603,39 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void serversMaySendAProxyHeader() {
+        SluiceConfig config = ConfigLoader.parse("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:8080
+                    routes:
+                      - { match: { path_prefix: / }, cluster: web }
+                clusters:
+                  - name: web
+                    servers:
+                      - { address: 127.0.0.1:9001, send_proxy: v2 }
+                      - { address: 127.0.0.1:9002 }
+                """, "sluice.yaml");
+        List<ServerConfig> servers = config.clusters().get(0).servers();
+        assertThat(servers).extracting(ServerConfig::sendProxy).containsExactly(SendProxy.V2, SendProxy.OFF);
+    }
+
+    @Test
+    void anUnknownProxyVersionIsAProblem() {
+        assertOnlyProblem("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:8080
+                    routes:
+                      - { match: { path_prefix: / }, cluster: web }
+                clusters:
+                  - name: web
+                    servers:
+                      - { address: 127.0.0.1:9001, send_proxy: v3 }
+                """, 9, "clusters[0].servers[0].send_proxy", "unknown value \"v3\" (expected off, v1, v2)");
+    }
+
+    @Test
     void spliceIsOnlyForTcpListeners() {
         assertOnlyProblem("""
                 listeners:

@@ -2,8 +2,10 @@ package io.sluice.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetSocketAddress;
 
@@ -35,6 +37,16 @@ class ProxyHeaderRoundTripTest {
         assertThat(h.recorder.connection).isEqualTo(new ProxiedConnection(src, dst));
         assertThat(h.recorder.events).containsExactly("proxied", "active", "readComplete");
         assertThat(h.allReleased()).isTrue();
+        assertThat(h.channel.finishAndReleaseAll()).isFalse();
+    }
+
+    @ParameterizedTest(name = "v1={0}")
+    @ValueSource(booleans = {true, false})
+    void aLocalHeaderLeavesTheConnectionsOwnAddresses(boolean v1) {
+        ReaderHarness h = new ReaderHarness();
+        h.write(Unpooled.wrappedBuffer(ProxyHeader.local(v1)));
+        assertThat(h.recorder.connection).isEqualTo(new ProxiedConnection(
+                (InetSocketAddress) h.channel.remoteAddress(), (InetSocketAddress) h.channel.localAddress()));
         assertThat(h.channel.finishAndReleaseAll()).isFalse();
     }
 }

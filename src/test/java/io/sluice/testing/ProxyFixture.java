@@ -307,6 +307,7 @@ public final class ProxyFixture implements AfterEachCallback {
         private SocketOptions socket = SocketOptions.DEFAULTS;
         private int maxClientConnections = 10_000;
         private BuffersConfig buffers = BuffersConfig.DEFAULTS;
+        private boolean acceptProxy;
 
         private Setup() {
         }
@@ -390,6 +391,12 @@ public final class ProxyFixture implements AfterEachCallback {
             return this;
         }
 
+        /** Every client connection must start with a PROXY protocol header. */
+        public Setup acceptProxy() {
+            acceptProxy = true;
+            return this;
+        }
+
         public SluiceConfig config() {
             if (clusters.isEmpty()) {
                 throw new IllegalStateException("no cluster");
@@ -405,7 +412,7 @@ public final class ProxyFixture implements AfterEachCallback {
                     ? List.of(new RouteConfig(new RouteMatch(null, "/"), clusters.keySet().iterator().next()))
                     : routes;
             ListenerConfig listener = new ListenerConfig(LISTENER, new HostPort("127.0.0.1", 0), Protocol.HTTP,
-                    maxClientConnections, rs, null, listenerTimeouts, limits, socket);
+                    maxClientConnections, rs, null, listenerTimeouts, limits, socket, true, acceptProxy);
             return new SluiceConfig(workers, Transport.AUTO, List.of(listener), cs,
                     new AdminConfig(new HostPort("127.0.0.1", 0)), buffers);
         }

@@ -46,6 +46,12 @@ public final class RawHttpClient implements AutoCloseable {
     }
 
     /** Connects to {@code address} (5 s connect timeout). */
+    /** A client over a socket the caller connected (from a chosen local address, say). */
+    public static RawHttpClient over(Socket socket) throws IOException {
+        socket.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
+        return new RawHttpClient(socket);
+    }
+
     public static RawHttpClient connect(InetSocketAddress address) throws IOException {
         return connect(address, 0);
     }
