@@ -84,7 +84,7 @@ public class RequestHeadBenchmark {
         int end = HeadScanner.findEnd(request, request.readerIndex());
         int status = parser.parseRequest(request, request.readerIndex(), end, 8192, 100);
         Route route = ROUTES.match(request, parser);
-        ByteBuf out = HeadWriter.request(alloc, parser, request, request.readerIndex(), end, CLIENT, route);
+        ByteBuf out = HeadWriter.request(alloc, parser, request, request.readerIndex(), end, CLIENT, route, false);
         HeadWriter.finishRequest(out, null);
         int size = out.readableBytes() + status;
         out.release();

@@ -24,6 +24,8 @@ public enum CloseReason {
     POOL_FULL,
     /** Closed to open one for another client: servers that get PROXY headers have a connection per client. */
     OTHER_CLIENT,
+    /** An upgraded connection (a WebSocket tunnel) ended. */
+    TUNNEL_END,
     /** Sluice is shutting down. */
     SHUTDOWN;
 

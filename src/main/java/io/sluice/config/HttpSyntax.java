@@ -66,6 +66,14 @@ final class HttpSyntax {
         return text;
     }
 
+    /** An upgrade protocol name: a token, kept in lower case because it compares case-insensitively. */
+    static String protocolToken(String text) {
+        if (!isToken(text)) {
+            throw new IllegalArgumentException("bad protocol " + quote(text) + " (expected a token such as websocket)");
+        }
+        return text.toLowerCase(Locale.ROOT);
+    }
+
     /**
      * A field value as Sluice compares or writes it: visible ASCII, with spaces and tabs only inside. CR, LF and NUL
      * would split or end the head; other control characters are invalid (RFC 9110 §5.5); leading and trailing

@@ -16,10 +16,14 @@ import java.util.Map;
  * @param timeout                response timeout for this route; {@code null}: the cluster's
  * @param retries                tries after the first one for a request that failed safely (default 1)
  * @param buffering              request and response buffering (default none)
+ * @param upgrades               protocols a request may switch to ({@code Upgrade}), lower case; the connection
+ *                               becomes a tunnel when the server answers 101 (default {@code [websocket]}; empty:
+ *                               the Upgrade field is not forwarded)
  */
 public record RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
                           Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
-                          int retries, RouteBuffering buffering) {
+                          int retries, RouteBuffering buffering, List<String> upgrades) {
+    public static final List<String> DEFAULT_UPGRADES = List.of("websocket");
     public static final int DEFAULT_RETRIES = 1;
     public static final int MAX_RETRIES = 5;
 
@@ -28,6 +32,14 @@ public record RouteConfig(RouteMatch match, String cluster, String rewritePathPr
                 : Collections.unmodifiableMap(new LinkedHashMap<>(addRequestHeaders));
         removeRequestHeaders = removeRequestHeaders == null ? List.of() : List.copyOf(removeRequestHeaders);
         buffering = buffering == null ? RouteBuffering.NONE : buffering;
+        upgrades = upgrades == null ? DEFAULT_UPGRADES : List.copyOf(upgrades);
+    }
+
+    public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
+                       Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
+                       int retries, RouteBuffering buffering) {
+        this(match, cluster, rewritePathPrefix, addRequestHeaders, removeRequestHeaders, timeout, retries, buffering,
+                DEFAULT_UPGRADES);
     }
 
     public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,

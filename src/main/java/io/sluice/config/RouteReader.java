@@ -35,7 +35,7 @@ final class RouteReader {
         }
         values.checkKeys(m, path, "match", "cluster", "rewrite_path_prefix", "add_request_headers",
                 "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
-                "buffer_response");
+                "buffer_response", "upgrades");
         RouteMatch match = match(m, path);
         String cluster = values.reference(m, path, "cluster", clusterNames, "cluster");
         String rewritePathPrefix = rewritePathPrefix(m, path, match);
@@ -44,7 +44,18 @@ final class RouteReader {
         Duration timeout = values.duration(m, path, "timeout", null);
         int retries = values.integer(m, path, "retries", RouteConfig.DEFAULT_RETRIES, 0, RouteConfig.MAX_RETRIES);
         return new RouteConfig(match, cluster, rewritePathPrefix, addHeaders, removeHeaders, timeout, retries,
-                buffering(m, path));
+                buffering(m, path), upgrades(m, path));
+    }
+
+    /** Protocol tokens (RFC 9110 §7.8), compared case-insensitively, so kept in lower case. */
+    private List<String> upgrades(Mapping route, String path) {
+        if (route.entry("upgrades") == null) {
+            return RouteConfig.DEFAULT_UPGRADES;
+        }
+        return values.list(route, path, "upgrades", false, "protocol", (node, itemPath) -> {
+            Scalar s = values.asScalar(node, itemPath, "a protocol name");
+            return s == null ? null : values.parsed(s, itemPath, HttpSyntax::protocolToken, null);
+        });
     }
 
     // ---- match

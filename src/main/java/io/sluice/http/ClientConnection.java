@@ -6,10 +6,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.sluice.cluster.CloseReason;
 import io.sluice.config.Balance;
 import io.sluice.config.RouteBuffering;
+import io.sluice.pool.PooledConnection;
 import io.sluice.route.Route;
 import io.sluice.tcp.ProxiedConnection;
+import io.sluice.tcp.Relay;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -271,7 +274,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             }
             return true;
         }
-        Exchange e = newExchange(p, start, end, route, keepAlive, body);
+        boolean upgrade = p.upgrade && p.http11 && body == null
+                && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
+        Exchange e = newExchange(p, start, end, route, keepAlive, body, upgrade);
         pending.readerIndex(end);
         phase = Phase.EXCHANGE;
         timer.disarm();
@@ -291,12 +296,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         return true;
     }
 
-    private Exchange newExchange(HeadParser p, int start, int end, Route route, boolean keepAlive, BodyFramer body) {
-        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, clientAddress(), route);
+    private Exchange newExchange(HeadParser p, int start, int end, Route route, boolean keepAlive, BodyFramer body,
+                                 boolean upgrade) {
+        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, clientAddress(), route, upgrade);
         boolean hostMissing = p.hostStart < 0 && p.authorityStart < 0;
         long key = route.cluster().config().balance() == Balance.CONSISTENT_HASH ? BalanceKey.of(route, p,
                 pending, clientAddress()) : 0;
-        return new Exchange(this, route, p.method, p.http11, keepAlive, head, hostMissing, body, key);
+        return new Exchange(this, route, p.method, p.http11, keepAlive, head, hostMissing, body, key, upgrade);
     }
 
     /**
@@ -311,7 +317,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         int inFlight = 1 + (ahead == null ? 0 : ahead.size());
         Exchange last = ahead == null || ahead.isEmpty() ? exchange : ahead.peekLast();
         if (inFlight >= listener.limits.maxPipeline() || !exchange.idempotent() || !exchange.keepsConnection()
-                || !last.requestSent()) {
+                || exchange.upgrading() || !last.requestSent()) {
             return false;
         }
         skipLeadingEmptyLines();
@@ -325,7 +331,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         HeadParser p = loop.parser;
         if (p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers())
-                != HeadParser.OK || !p.method.idempotent || p.chunked || p.contentLength > 0 || p.expectContinue) {
+                != HeadParser.OK || !p.method.idempotent || p.chunked || p.contentLength > 0 || p.expectContinue
+                || p.upgrade) {
             return false;
         }
         boolean keepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
@@ -334,7 +341,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return false;
         }
         listener.limiter.stats().countRequest();
-        Exchange next = newExchange(p, start, end, route, keepAlive, null);
+        Exchange next = newExchange(p, start, end, route, keepAlive, null, false);
         pending.readerIndex(end);
         if (ahead == null) {
             ahead = new ArrayDeque<>(4);
@@ -410,6 +417,23 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 && pending.getByte(pending.readerIndex() + 1) == '\n') {
             pending.skipBytes(2);
         }
+    }
+
+    /**
+     * The server switched protocols for exchange {@code e} (its 101 head is written): this connection and the
+     * server's become a tunnel, and this handler leaves. What the client sent after the request goes first.
+     */
+    void upgraded(Exchange e, PooledConnection server, ByteBuf toClient) {
+        exchange = null;
+        phase = Phase.CLOSING;
+        timer.disarm();
+        ByteBuf toServer = pending;
+        pending = null;
+        scanFrom = -1;
+        channel.closeFuture().addListener(f -> listener.limiter.closed());
+        channel.pipeline().remove(this);
+        Relay.join(channel, server.channel(), toServer, toClient, false, listener.config.timeouts(),
+                () -> server.close(CloseReason.TUNNEL_END));
     }
 
     /** The exchange is over. The connection closes, or waits for (or goes on with) the next request. */

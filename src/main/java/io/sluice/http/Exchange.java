@@ -82,6 +82,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private Server inFlightOn;
     private PendingLease pendingLease;
     private PooledConnection pooled;
+    private final boolean upgrade;
     private ServerConnection serverSide;
     private boolean serverNeedsFlush;
     /** Whether what is sent is kept, until the first response byte, to be replayed if the connection was stale. */
@@ -112,8 +113,13 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     /** A pipelined request dispatched before the ones ahead of it finished: its response is held until its turn. */
     private boolean waitingTurn;
 
+    /**
+     * @param upgrade the request asks for a protocol the route allows: a 101 answer turns both connections into a
+     *                tunnel
+     */
     Exchange(ClientConnection client, Route route, Method method, boolean clientHttp11, boolean clientKeepAlive,
-             ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody, long balanceKey) {
+             ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody, long balanceKey, boolean upgrade) {
+        this.upgrade = upgrade;
         this.client = client;
         this.route = route;
         this.cluster = route.cluster();
@@ -130,6 +136,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     boolean idempotent() {
         return method.idempotent;
+    }
+
+    /** The request asks to switch protocols: what the client sends after it is not HTTP if the server agrees. */
+    boolean upgrading() {
+        return upgrade;
     }
 
     /** The client asked to keep the connection after this request: nothing after a close is dispatched. */
@@ -533,7 +544,11 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
         if (p.status < 200) {
             if (p.status == 101) {
-                serverProtocolError(); // Upgrade is never forwarded, so a switch is a server bug
+                if (upgrade && p.upgrade && state == State.FORWARDING && requestSent()) {
+                    switchProtocols(buf, start, end);
+                } else {
+                    serverProtocolError(); // a switch nobody asked for (or the client is gone)
+                }
                 return false;
             }
             if (clientHttp11 && state != State.DRAINING && !waitingTurn) {
@@ -598,6 +613,28 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             return false;
         }
         return true;
+    }
+
+    /**
+     * The server agreed to switch protocols (101): the head goes to the client as the server wrote it, and the two
+     * connections become a tunnel. The server connection leaves the pool for good: its slot of
+     * {@code max_connections} is held until the tunnel ends.
+     */
+    private void switchProtocols(ByteBuf buf, int start, int end) {
+        server.requestSucceeded();
+        client.write(buf.retainedSlice(start, end - start));
+        buf.readerIndex(end);
+        ByteBuf toClient = responsePending;
+        responsePending = null;
+        responseScanFrom = -1;
+        PooledConnection connection = pooled;
+        ServerConnection side = serverSide;
+        pooled = null;
+        serverSide = null;
+        side.timer.disarm();
+        connection.channel().pipeline().remove(side);
+        finish();
+        client.upgraded(this, connection, toClient);
     }
 
     private void readResponseBody() {

@@ -56,6 +56,9 @@ final class HeadParser implements RequestView {
     boolean connectionNamesHeaders;
     boolean expectContinue;
     boolean upgrade;
+    /** The value of the (last) Upgrade field, when {@link #upgrade}. */
+    int upgradeStart;
+    int upgradeEnd;
 
     /** Number of header fields parsed. */
     @Override
@@ -389,6 +392,8 @@ final class HeadParser implements RequestView {
                 return OK;
             case UPGRADE:
                 upgrade = true;
+                upgradeStart = start;
+                upgradeEnd = end;
                 return OK;
             default:
                 return OK;

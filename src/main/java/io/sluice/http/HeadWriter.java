@@ -27,6 +27,7 @@ final class HeadWriter {
     private static final byte[] COMMA = Ascii.bytes(", ");
     private static final byte[] CONNECTION_CLOSE = Ascii.bytes("Connection: close\r\n");
     private static final byte[] CONNECTION_KEEP_ALIVE = Ascii.bytes("Connection: keep-alive\r\n");
+    private static final byte[] CONNECTION_UPGRADE = Ascii.bytes("Connection: upgrade\r\n");
     /** Room left at the end of a request head for a Host field the server address supplies, and the blank line. */
     static final int HOST_RESERVE = 80;
 
@@ -36,9 +37,11 @@ final class HeadWriter {
     /**
      * The request head to send to a server, always HTTP/1.1 and keep-alive, without the final blank line
      * (see {@link #finishRequest}).
+     *
+     * @param upgrade the client's Upgrade field is forwarded, with {@code Connection: upgrade}
      */
     static ByteBuf request(ByteBufAllocator alloc, HeadParser p, ByteBuf src, int headStart, int headEnd,
-                           InetAddress clientAddress, Route route) {
+                           InetAddress clientAddress, Route route, boolean upgrade) {
         byte[] added = route.addedFields();
         byte[] rewrite = route.rewritePathPrefix();
         ByteBuf out = alloc.directBuffer(headEnd - headStart + 160 + HOST_RESERVE + (added == null ? 0 : added.length)
@@ -72,6 +75,11 @@ final class HeadWriter {
                         continue;
                     }
                     break;
+                case UPGRADE:
+                    if (!upgrade) {
+                        continue;
+                    }
+                    break;
                 default:
                     if (p.isHopByHop(src, h)) {
                         continue;
@@ -84,6 +92,9 @@ final class HeadWriter {
         }
         if (added != null) {
             out.writeBytes(added);
+        }
+        if (upgrade) {
+            out.writeBytes(CONNECTION_UPGRADE);
         }
         if (p.authorityStart >= 0) {
             field(out, HOST, src, p.authorityStart, p.authorityEnd);

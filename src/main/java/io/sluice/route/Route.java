@@ -24,6 +24,8 @@ public final class Route {
     private final int retries;
     private final byte[] hashName;
     private final RouteBuffering buffering;
+    /** Lower-case protocol names a request may upgrade to. */
+    private final byte[][] upgrades;
 
     Route(RouteConfig config, Cluster cluster) {
         this.cluster = cluster;
@@ -42,6 +44,7 @@ public final class Route {
         this.responseTimeoutNanos = config.timeout() == null ? -1 : config.timeout().toNanos();
         this.retries = config.retries();
         this.buffering = config.buffering();
+        this.upgrades = config.upgrades().stream().map(Route::ascii).toArray(byte[][]::new);
         String name = cluster.config().hashOn() == null ? null : cluster.config().hashOn().name();
         // header names compare case-insensitively, cookie names exactly
         this.hashName = name == null ? null : ascii(cluster.config().hashOn().kind() == HashOn.Kind.HEADER
@@ -55,6 +58,43 @@ public final class Route {
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether the {@code Upgrade} value in {@code buf[start, end)} names only protocols this route allows (a list
+     * such as {@code websocket, foo} needs all of them: the server picks one).
+     */
+    public boolean allowsUpgrade(ByteBuf buf, int start, int end) {
+        if (upgrades.length == 0) {
+            return false;
+        }
+        int from = start;
+        while (from < end) {
+            int comma = buf.indexOf(from, end, (byte) ',');
+            int to = comma < 0 ? end : comma;
+            int a = from;
+            int b = to;
+            while (a < b && (buf.getByte(a) == ' ' || buf.getByte(a) == '\t')) {
+                a++;
+            }
+            while (b > a && (buf.getByte(b - 1) == ' ' || buf.getByte(b - 1) == '\t')) {
+                b--;
+            }
+            if (a < b && !allowed(buf, a, b)) {
+                return false;
+            }
+            from = to + 1;
+        }
+        return true;
+    }
+
+    private boolean allowed(ByteBuf buf, int start, int end) {
+        for (byte[] protocol : upgrades) {
+            if (Bytes.equalsIgnoreCase(buf, start, end, protocol)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Cluster cluster() {

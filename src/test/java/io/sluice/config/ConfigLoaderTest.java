@@ -636,6 +636,39 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void routesUpgradeToWebSocketUnlessTheySayOtherwise() {
+        SluiceConfig config = ConfigLoader.parse("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:8080
+                    routes:
+                      - { match: { path_prefix: /chat }, cluster: web, upgrades: [WebSocket, h2c] }
+                      - { match: { path_prefix: /api }, cluster: web, upgrades: [] }
+                      - { match: { path_prefix: / }, cluster: web }
+                clusters:
+                  - name: web
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """, "sluice.yaml");
+        assertThat(config.listeners().get(0).routes()).extracting(RouteConfig::upgrades)
+                .containsExactly(List.of("websocket", "h2c"), List.of(), List.of("websocket"));
+    }
+
+    @Test
+    void anUpgradeMustBeAToken() {
+        assertOnlyProblem("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:8080
+                    routes:
+                      - { match: { path_prefix: / }, cluster: web, upgrades: ["web socket"] }
+                clusters:
+                  - name: web
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """, 5, "listeners[0].routes[0].upgrades[0]",
+                "bad protocol \"web socket\" (expected a token such as websocket)");
+    }
+
+    @Test
     void spliceIsOnlyForTcpListeners() {
         assertOnlyProblem("""
                 listeners:
