@@ -190,6 +190,8 @@ class ConfigLoaderTest {
         assertThat(config.listeners().get(0).routes().get(0).buffering().bufferRequest()).isTrue();
         assertThat(config.buffers().spillDir()).isEqualTo(Path.of("/tmp/sluice-spill"));
         assertThat(config.cluster("api").health()).isNotNull();
+        assertThat(config.listeners().get(1).protocol()).isEqualTo(Protocol.TCP);
+        assertThat(config.cluster("api").servers().get(0).sendProxy()).isEqualTo(SendProxy.V2);
     }
 
     @Test
