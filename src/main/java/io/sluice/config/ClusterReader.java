@@ -106,7 +106,7 @@ final class ClusterReader {
         if (m == null) {
             return null;
         }
-        values.checkKeys(m, path, "address", "weight", "max_connections", "send_proxy");
+        values.checkKeys(m, path, "address", "weight", "max_connections", "send_proxy", "transparent");
         HostPort address = values.address(m, path, "address", true);
         if (address != null) {
             int line = m.entry("address").value().line();
@@ -118,7 +118,8 @@ final class ClusterReader {
         }
         return new ServerConfig(address, values.integer(m, path, "weight", 1, 1, 256),
                 values.integer(m, path, "max_connections", 256, 1, 100_000),
-                values.choice(m, path, "send_proxy", SendProxy.OFF, SendProxy.class));
+                values.choice(m, path, "send_proxy", SendProxy.OFF, SendProxy.class),
+                values.bool(m, path, "transparent", false));
     }
 
     private PoolConfig pool(Mapping cluster, String clusterPath, List<ServerConfig> servers) {

@@ -331,7 +331,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             countInFlight(candidate);
             state = State.LEASING;
             ServerPool pool = client.loop.pool(candidate);
-            PendingLease lease = pool.leaseIfFree(this, pool.sendsProxy() ? client.endpoints() : null);
+            PendingLease lease = pool.leaseIfFree(this, pool.perClient() ? client.endpoints() : null);
             if (lease != ServerPool.NO_CAPACITY) {
                 if (lease != null) {
                     pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
@@ -919,7 +919,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         releaseServer(CloseReason.SERVER_CLOSE, false);
         state = State.LEASING;
         ServerPool pool = client.loop.pool(server);
-        PendingLease lease = pool.lease(this, true, pool.sendsProxy() ? client.endpoints() : null);
+        PendingLease lease = pool.lease(this, true, pool.perClient() ? client.endpoints() : null);
         if (lease != null) {
             pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
         }

@@ -14,6 +14,7 @@ import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
 import io.sluice.pool.ServerPool;
 import io.sluice.tcp.EpollRegistration;
+import io.sluice.tcp.Transparent;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,9 +66,9 @@ public final class ProxyLoop {
             for (Server server : cluster.servers()) {
                 pools.put(server, new ServerPool(loop, server, cluster.config().pool(),
                         cluster.config().timeouts().connect(),
-                        connection -> template.clone()
-                                .handler(new ServerConnection(connection, this, responseTimeoutNanos))
-                                .connect(server.address()), cluster.surgeQueue()));
+                        connection -> Transparent.connect(template.clone()
+                                .handler(new ServerConnection(connection, this, responseTimeoutNanos)),
+                                server, connection.clientAddress()), cluster.surgeQueue()));
             }
         }
     }

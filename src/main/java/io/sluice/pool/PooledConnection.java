@@ -45,6 +45,11 @@ public final class PooledConnection {
         return (T) protocolState;
     }
 
+    /** The client this connection belongs to, on a server whose connections are per client; else {@code null}. */
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
     public Channel channel() {
         return channel;
     }

@@ -33,8 +33,10 @@ public final class ServerPool {
     private final Connector connector;
     /** The cluster's surge queue, or {@code null}. */
     private final SurgeQueue surge;
-    /** The server wants a PROXY header first: connections belong to the client they were opened for. */
+    /** The server wants a PROXY header first. */
     private final SendProxy sendProxy;
+    /** Connections belong to the client they were opened for (PROXY header or transparent source). */
+    private final boolean perClient;
     private final int maxIdle;
     private final int prewarm;
     private final long idleTimeoutNanos;
@@ -65,6 +67,7 @@ public final class ServerPool {
         this.server = server;
         this.connector = connector;
         this.sendProxy = server.config().sendProxy();
+        this.perClient = server.config().perClient();
         this.maxIdle = config.maxIdle();
         this.prewarm = config.prewarm();
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
@@ -77,11 +80,12 @@ public final class ServerPool {
     }
 
     /**
-     * Whether leases must name their client: the server gets a PROXY header first, so a connection serves only the
-     * client address it was opened for (reused across that client's requests and connections).
+     * Whether leases must name their client: the server gets a PROXY header first, or connections come from the
+     * client's address, so a connection serves only the client address it was opened for (reused across that
+     * client's requests and connections).
      */
-    public boolean sendsProxy() {
-        return sendProxy != SendProxy.OFF;
+    public boolean perClient() {
+        return perClient;
     }
 
     /**
@@ -97,7 +101,7 @@ public final class ServerPool {
      * {@code max_connections}, else the first one released, within the wait timeout.
      *
      * @param fresh  never hand out a pooled connection (a retry after a pooled one turned out closed)
-     * @param client the client, when {@link #sendsProxy()}; else {@code null}
+     * @param client the client, when {@link #perClient()}; else {@code null}
      * @return a handle to cancel the lease while it waits, or {@code null} when the callback was already called
      */
     public PendingLease lease(LeaseCallback callback, boolean fresh, ProxiedConnection client) {
@@ -393,9 +397,9 @@ public final class ServerPool {
             return;
         }
         connection.state = PooledConnection.State.IDLE;
-        if (connection.proxyHeaderFor != null) {
-            ProxiedConnection client = connection.proxyHeaderFor;
-            connection.proxyHeaderFor = null;
+        ProxiedConnection client = connection.proxyHeaderFor;
+        connection.proxyHeaderFor = null;
+        if (client != null && sendProxy != SendProxy.OFF) {
             // written first, flushed with the first request
             connection.channel.write(sendProxy == SendProxy.V1
                     ? ProxyHeader.v1(connection.channel.alloc(), client.source(), client.destination())
@@ -512,7 +516,7 @@ public final class ServerPool {
     }
 
     private void topUp() {
-        while (!closed && open < prewarm && sendProxy == SendProxy.OFF && server.tryAcquireSlot()) {
+        while (!closed && open < prewarm && !perClient && server.tryAcquireSlot()) {
             openConnection(null);
         }
         if (prewarm > 0 && sweep == null && !closed) {

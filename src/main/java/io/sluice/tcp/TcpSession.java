@@ -78,7 +78,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
         if (listener.config.splice()) {
             connect.option(ChannelOption.RCVBUF_ALLOCATOR, new SplicedBytes());
         }
-        connect.connect(server.address()).addListener(f -> connected(server, (ChannelFuture) f));
+        Transparent.connect(connect, server, endpoints.source().getAddress())
+                .addListener(f -> connected(server, (ChannelFuture) f));
     }
 
     private void connected(Server server, ChannelFuture done) {

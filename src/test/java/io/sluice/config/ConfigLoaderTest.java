@@ -616,10 +616,12 @@ class ConfigLoaderTest {
                   - name: web
                     servers:
                       - { address: 127.0.0.1:9001, send_proxy: v2 }
-                      - { address: 127.0.0.1:9002 }
+                      - { address: 127.0.0.1:9002, transparent: true }
                 """, "sluice.yaml");
         List<ServerConfig> servers = config.clusters().get(0).servers();
         assertThat(servers).extracting(ServerConfig::sendProxy).containsExactly(SendProxy.V2, SendProxy.OFF);
+        assertThat(servers).extracting(ServerConfig::transparent).containsExactly(false, true);
+        assertThat(servers).extracting(ServerConfig::perClient).containsExactly(true, true);
     }
 
     @Test
