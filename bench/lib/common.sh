@@ -22,6 +22,16 @@ SLUICE_ADMIN_PORT=${SLUICE_ADMIN_PORT:-18901}
 HAPROXY_PORT=${HAPROXY_PORT:-18081}
 NGINX_PORT=${NGINX_PORT:-18082}
 PROXIES=${PROXIES:-"sluice haproxy nginx"}
+# TCP pass-through (scenario 6): an iperf3 server as the sink (on BACKEND_CPU) and one TCP listener per proxy variant,
+# all in the proxies' default configs: Sluice splice / copy (splice: false), HAProxy mode tcp without / with splicing
+# (HAPROXY_TCP_SPLICE, see lib/setup.sh), nginx stream (only if its module is installed: libnginx-mod-stream)
+TCP_SINK_PORT=${TCP_SINK_PORT:-19003}
+SLUICE_TCP_PORT=${SLUICE_TCP_PORT:-18083}
+SLUICE_TCP_COPY_PORT=${SLUICE_TCP_COPY_PORT:-18084}
+HAPROXY_TCP_PORT=${HAPROXY_TCP_PORT:-18085}
+HAPROXY_TCP_SPLICE_PORT=${HAPROXY_TCP_SPLICE_PORT:-18086}
+NGINX_TCP_PORT=${NGINX_TCP_PORT:-18087}
+NGINX_STREAM_MODULE=${NGINX_STREAM_MODULE:-/usr/lib/nginx/modules/ngx_stream_module.so}
 # Sluice's JVM, on top of bin/sluice's defaults (G1 named explicitly: under `taskset -c 1` ergonomics would pick Serial).
 # AlwaysPreTouch makes the fixed-size heap resident from the start, so an RSS delta shows non-heap growth only
 # (without it, RSS growth mostly counts eden pages first touched by garbage; see README).
@@ -84,6 +94,17 @@ start_backends() {
   done
 }
 stop_backends() { local port; for port in $BACKEND_PORTS; do stop_pidfile "$RUN/pids/backend$port.pid"; done; }
+
+# the TCP sink of scenario 6: an iperf3 server (reads and discards), pinned with the backends
+start_tcp_sink() {
+  pid_alive "$RUN/pids/iperf3.pid" && return 0
+  require_free_port "$TCP_SINK_PORT"
+  rm -f "$RUN/pids/iperf3.pid"
+  on_cpu "$BACKEND_CPU" iperf3 -s -B 127.0.0.1 -p "$TCP_SINK_PORT" -D -I "$RUN/pids/iperf3.pid" \
+    --logfile "$RUN/logs/iperf3.log" || die "iperf3 server did not start (see $RUN/logs/iperf3.log)"
+  wait_port "$TCP_SINK_PORT" || die "iperf3 server did not listen on $TCP_SINK_PORT (see $RUN/logs/iperf3.log)"
+  for _ in $(seq 1 20); do [ -s "$RUN/pids/iperf3.pid" ] && break; sleep 0.1; done
+}
 
 # start_proxy NAME [VARIANT]: start (or keep, if already running with that variant) one proxy, pinned to PROXY_CPU
 start_proxy() {
@@ -172,7 +193,7 @@ rss_kib() { local p t=0; for p in "$@"; do t=$((t + $(awk '/^VmRSS:/{print $2}' 
 backend_accepts() { python3 "$TOOLS/stub.py" --accepts $BACKEND_PORTS; }
 
 # foreign CPU (other people's processes on this VM) during a measurement: foreign_begin TAG; ...; foreign_end TAG
-bench_roots() { echo "${BENCH_ROOT_PID:-$$}" $(cat "$RUN"/pids/*.pid 2>/dev/null); }
+bench_roots() { echo "${BENCH_ROOT_PID:-$$}" $(awk 1 "$RUN"/pids/*.pid 2>/dev/null); }   # awk: iperf3's pid file has no newline
 foreign_begin() { python3 "$TOOLS/foreign_cpu.py" snap "$RUN/tmp/foreign-$1.json" $(bench_roots); }
 foreign_end() { python3 "$TOOLS/foreign_cpu.py" diff "$RUN/tmp/foreign-$1.json" $(bench_roots); }
 

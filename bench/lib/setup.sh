@@ -50,14 +50,57 @@ http {
 C
 done
 
+# TCP pass-through (scenario 6), default variant only: nginx stream needs its dynamic module (libnginx-mod-stream).
+# HAProxy's splicing listener: HAPROXY_TCP_SPLICE=forced (default: `option splice-request` + `option splice-response`)
+# or auto (`option splice-auto`, whose heuristic never spliced here: 0 splice(2) calls over 4 GiB, 1 or 8 connections,
+# counted with perf stat -e syscalls:sys_enter_splice; so it measured the same as HAProxy's default)
+case ${HAPROXY_TCP_SPLICE:-forced} in
+  forced) HAP_SPLICE_OPTS="  option splice-request            # splice(2) client -> server (LINUX_SPLICE: haproxy -vv)
+  option splice-response           # and server -> client; pipes of the kernel's default size (64 KiB)" ;;
+  auto)   HAP_SPLICE_OPTS="  option splice-auto               # HAProxy decides per direction (heuristic)" ;;
+  *) die "HAPROXY_TCP_SPLICE must be forced or auto" ;;
+esac
+echo "${HAPROXY_TCP_SPLICE:-forced}" > "$RUN/conf/haproxy-tcp-splice.mode"
+if [ -f "$NGINX_STREAM_MODULE" ]; then echo yes > "$RUN/conf/nginx-stream.supported"; else echo no > "$RUN/conf/nginx-stream.supported"; fi
 for variant in default sndbuf64k; do
   if [ $variant = sndbuf64k ]; then NGX_SNDBUF=" sndbuf=65536"; HAP_SNDBUF="  tune.sndbuf.client 65536"
   else NGX_SNDBUF=""; HAP_SNDBUF="  # tune.sndbuf.client: kernel default (autotuning)"; fi
+  NGX_LOAD=""; NGX_STREAM=""; HAP_TCP=""
+  if [ $variant = default ]; then
+    if [ "$(cat "$RUN/conf/nginx-stream.supported")" = yes ]; then
+      NGX_LOAD="load_module $NGINX_STREAM_MODULE;   # TCP pass-through (scenario 6)"
+      NGX_STREAM="stream {                           # TCP pass-through (scenario 6): to the iperf3 sink, buffers copied
+  server {
+    listen 127.0.0.1:$NGINX_TCP_PORT backlog=4096;
+    proxy_pass 127.0.0.1:$TCP_SINK_PORT;            # proxy_buffer_size 16k (default)
+    proxy_timeout 600s;
+  }
+}"
+    fi
+    HAP_TCP="
+# TCP pass-through (scenario 6): mode tcp to the iperf3 sink, without and with kernel splicing
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 600s
+  timeout server 600s
+  maxconn $HAP_MAXCONN
+
+listen tcp_copy
+  bind 127.0.0.1:$HAPROXY_TCP_PORT backlog 4096
+  server sink 127.0.0.1:$TCP_SINK_PORT
+
+listen tcp_splice
+  bind 127.0.0.1:$HAPROXY_TCP_SPLICE_PORT backlog 4096
+$HAP_SPLICE_OPTS
+  server sink 127.0.0.1:$TCP_SINK_PORT"
+  fi
 
   # ---------------------------------------------------------------- nginx reverse proxy, 1 worker, on CPU1
   mkdir -p "$RUN/tmp/nginx-proxy"
   cat > "$RUN/conf/nginx-proxy-$variant.conf" <<C
 # nginx reverse proxy ($variant), as the anchors' nginx-proxy.conf
+$NGX_LOAD
 worker_processes 1;
 pid $RUN/pids/nginx.pid;
 error_log $RUN/logs/nginx-proxy.err warn;
@@ -86,6 +129,7 @@ http {
     }
   }
 }
+$NGX_STREAM
 C
 
   # ---------------------------------------------------------------- HAProxy, 1 thread, on CPU1
@@ -117,11 +161,12 @@ backend be_http
   http-reuse always
   server s1 127.0.0.1:$B1
   server s2 127.0.0.1:$B2
+$HAP_TCP
 C
 done
 
 # ------------------------------------------------------------------ Sluice, workers: 1, on CPU1
-sluice_conf() { # sluice_conf EXTRA_LISTENER_LINES [EXTRA_ROUTE_LINES] [TOP_LEVEL_LINES]
+sluice_conf() { # sluice_conf EXTRA_LISTENER_LINES [EXTRA_ROUTE_LINES] [TOP_LEVEL_LINES] [MORE_LISTENERS] [MORE_CLUSTERS]
   cat <<C
 # Sluice, equivalent to the HAProxy/nginx configs: one event loop, round robin over both backends,
 # long client keep-alive and pool idle timeouts (the idle scenario holds connections), generous limits.
@@ -136,7 +181,7 @@ ${3:-}listeners:
         cluster: be
 ${2:-}    timeouts: { request_header: 10s, body_idle: 30s, keepalive_idle: 10m }
 $1
-clusters:
+${4:-}clusters:
   - name: be
     balance: round_robin
     servers:
@@ -144,11 +189,32 @@ clusters:
       - { address: 127.0.0.1:$B2, max_connections: 1000 }
     pool: { max_idle: 64, idle_timeout: 10m, prewarm: 0 }
     timeouts: { connect: 5s, response: 30s }
-admin:
+${5:-}admin:
   address: 127.0.0.1:$SLUICE_ADMIN_PORT
 C
 }
-sluice_conf "" > "$RUN/conf/sluice-default.yaml"
+# TCP pass-through (scenario 6), default config only: the same Sluice process, two more listeners to the iperf3 sink
+TCP_LISTENERS="  - name: tcp-splice
+    address: 127.0.0.1:$SLUICE_TCP_PORT
+    protocol: tcp
+    cluster: sink
+    splice: true
+  - name: tcp-copy
+    address: 127.0.0.1:$SLUICE_TCP_COPY_PORT
+    protocol: tcp
+    cluster: sink
+    splice: false
+"
+TCP_CLUSTERS="  - name: sink
+    servers: [ { address: 127.0.0.1:$TCP_SINK_PORT, max_connections: 1000 } ]
+"
+sluice_conf "" "" "" "$TCP_LISTENERS" "$TCP_CLUSTERS" > "$RUN/conf/sluice-default.yaml"
+# Does this Sluice build have tcp listeners (issue 6)? If not, the default config goes without them (no scenario 6)
+if "$REPO_DIR/bin/sluice" check -c "$RUN/conf/sluice-default.yaml" > "$RUN/logs/sluice-check-tcp.log" 2>&1; then
+  echo yes > "$RUN/conf/sluice-tcp.supported"
+else
+  echo no > "$RUN/conf/sluice-tcp.supported"; sluice_conf "" > "$RUN/conf/sluice-default.yaml"
+fi
 sluice_conf "    socket: { send_buffer: 64KiB }" > "$RUN/conf/sluice-sndbuf64k.yaml"
 # held responses (issue 5): the whole response is read at server speed (memory within a fair share of the budget,
 # then a spill file), the server connection released when it is complete, the client fed at its own speed
@@ -180,4 +246,4 @@ if "$REPO_DIR/bin/sluice" check -c "$RUN/conf/sluice-default-buffered.yaml" > "$
 else
   echo no > "$RUN/conf/sluice-buffered.supported"; rm -f "$RUN/conf/sluice-"*-buffered.yaml
 fi
-log "configs in $RUN/conf (sluice socket.send_buffer supported: $(cat "$RUN/conf/sluice-sndbuf.supported"); buffer_response: $(cat "$RUN/conf/sluice-buffered.supported"))"
+log "configs in $RUN/conf (sluice socket.send_buffer supported: $(cat "$RUN/conf/sluice-sndbuf.supported"); buffer_response: $(cat "$RUN/conf/sluice-buffered.supported"); tcp listeners: $(cat "$RUN/conf/sluice-tcp.supported"); nginx stream: $(cat "$RUN/conf/nginx-stream.supported"))"

@@ -52,10 +52,13 @@ env = {
     "wrk": first("wrk -v"),
     "ab": first("ab -V"),
     "python3": first("python3 -V"),
-    "pinning": f"CPU{E('LOADGEN_CPU')}: wrk / ab / python clients / jcmd + both backend nginx; CPU{E('PROXY_CPU')}: the "
+    "iperf3": first("iperf3 --version"),
+    "pinning": f"CPU{E('LOADGEN_CPU')}: wrk / ab / iperf3 client / python clients / jcmd + both backend nginx + iperf3 sink; CPU{E('PROXY_CPU')}: the "
                "proxy under test (all three run there; the two not measured are idle)",
     "ports": f"backends {E('BACKEND_PORTS')}; Sluice {E('SLUICE_PORT')} (admin {E('SLUICE_ADMIN_PORT')}); "
-             f"HAProxy {E('HAPROXY_PORT')}; nginx {E('NGINX_PORT')}",
+             f"HAProxy {E('HAPROXY_PORT')}; nginx {E('NGINX_PORT')}; TCP (scenario 6): sink {E('TCP_SINK_PORT')}, Sluice "
+             f"splice {E('SLUICE_TCP_PORT')} / copy {E('SLUICE_TCP_COPY_PORT')}, HAProxy {E('HAPROXY_TCP_PORT')} / splice "
+             f"{E('HAPROXY_TCP_SPLICE_PORT')}, nginx stream {E('NGINX_TCP_PORT')}",
     "sysctl": f"tcp_rmem {first('cat /proc/sys/net/ipv4/tcp_rmem')}; tcp_wmem {first('cat /proc/sys/net/ipv4/tcp_wmem')}; "
               f"somaxconn {first('cat /proc/sys/net/core/somaxconn')}",
     "open files": f"{first('ulimit -n')} (hard {first('ulimit -Hn')})",
@@ -65,6 +68,7 @@ env = {
                      "(anchors, 2026-11-21: 32,844 req/s)",
     "durations": f"wrk {E('DUR')} s per run; Sluice JIT warm-up {E('SLUICE_WARMUP_S')} s of 1 KiB + {E('SLUICE_WARMUP_S')} s of "
                  "100 KiB after every Sluice start; 2 s of wrk (2,000 ab requests) per proxy before each keep-alive "
-                 "(new-connection) scenario, not recorded",
+                 "(new-connection) scenario, not recorded; TCP scenario: iperf3 -n "
+                 f"{E('TCP_BYTES')} per run, {E('TCP_WARMUP_S') or 2} s of iperf3 -P 8 per proxied variant first, not recorded",
 }
 json.dump(env, open(sys.argv[1], "w"), indent=1)

@@ -254,7 +254,95 @@ def slow():
                        f"{x.get('sample_period_s')} | {r.get('foreign_cpu_s')} |")
     details.append("\n".join(out) + "\n")
 
-SECTIONS = [lambda: keepalive("wrk_1k", "1 KiB"), lambda: keepalive("wrk_100k", "100 KiB"), ab_close, idle, slow]
+top_tables = []  # tables of their own after the headline table (scenarios whose rows are not Sluice / HAProxy / nginx)
+
+TCP_VARIANTS = ["direct", "sluice-splice", "sluice-copy", "haproxy", "haproxy-splice", "nginx-stream"]
+TCP_NAMES = {"direct": "direct (no proxy)", "sluice-splice": "**Sluice splice**", "sluice-copy": "Sluice copy (`splice: false`)",
+             "haproxy": "HAProxy `mode tcp`",
+             "haproxy-splice": "HAProxy `mode tcp` + `option splice-request` + `option splice-response`",
+             "nginx-stream": "nginx `stream`"}
+
+def tcp():
+    rows = tsv("tcp.tsv")
+    if not rows:
+        return
+    mode_file = os.path.join(d, "conf", "haproxy-tcp-splice.mode")
+    hmode = open(mode_file).read().strip() if os.path.exists(mode_file) else "forced"
+    if hmode == "auto":
+        TCP_NAMES["haproxy-splice"] = "HAProxy `mode tcp` + `option splice-auto`"
+    sp = "splice-auto" if hmode == "auto" else "splice"
+    g = {}
+    for r in rows:
+        g.setdefault((r["variant"], int(r["streams"])), []).append(r)
+    streams = sorted({n for _, n in g})
+    variants = [v for v in TCP_VARIANTS if any((v, n) in g for n in streams)]
+    sent = max((num(r["sent_bytes"]) or 0) for r in rows)
+    col = lambda v, n, k: vals(g.get((v, n), []), k)
+    out = [f"## TCP pass-through: iperf3, {sent / 2**30:.0f} GiB one way per run (median [min–max] over rounds)\n",
+           "Gbit/s = bytes the sink (iperf3 server) read × 8 ÷ its elapsed time (wall clock). CPU s/GiB = CPU seconds per "
+           "GiB sent: the proxy process's utime+stime, and CPU1 busy jiffies (the proxy's CPU, incl. softirq; ≈ 0 for direct); "
+           "CPU0 = the iperf3 client and sink with their kernel work. Lower CPU s/GiB is better.\n",
+           "| variant | connections | Gbit/s | proxy process CPU s/GiB | CPU1 busy s/GiB | CPU0 (client + sink) s/GiB | CPU1 busy % | client retransmits | noise: foreign CPU s | redos (sum) |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for n in streams:
+        for v in variants:
+            rs = g.get((v, n), [])
+            if not rs:
+                continue
+            out.append(f"| {TCP_NAMES[v]} | {n} | {fmt(col(v, n, 'gbit_s'), 1)} | {fmt(col(v, n, 'proc_s_per_gib'), 3)} | "
+                       f"{fmt(col(v, n, 'cpu1_s_per_gib'), 3)} | {fmt(col(v, n, 'cpu0_s_per_gib'), 3)} | "
+                       f"{fmt(col(v, n, 'cpu1_busy_pct'), 0)} | {fmt(col(v, n, 'retransmits'), 0)} | "
+                       f"{fmt(col(v, n, 'foreign_cpu_s'), 2)} | {sum(vals(rs, 'redos')):.0f} |")
+    top_tables.append("\n".join(out) + "\n")
+
+    def by_round(v, n, k):
+        return {r["round"]: num(r.get(k)) for r in g.get((v, n), [])}
+
+    def rcell(a, b, n, k):
+        """a ÷ b: ratio of the medians, then the per-round ratios (same round, minutes apart) median [min–max]"""
+        ra, rb = by_round(a, n, k), by_round(b, n, k)
+        if not ra or not rb:
+            return None
+        rounds = [x for x in ra if x in rb and ra[x] is not None and rb[x] not in (None, 0)]
+        return ratio_cell([ra[x] for x in rounds], [rb[x] for x in rounds], 1e-9) if rounds else "n/a"
+
+    pairs = [("sluice-splice", "direct", "Sluice splice ÷ direct"),
+             ("sluice-splice", "haproxy", "Sluice splice ÷ HAProxy (copy)"),
+             ("sluice-splice", "haproxy-splice", f"Sluice splice ÷ HAProxy {sp}"),
+             ("sluice-copy", "haproxy", "Sluice copy ÷ HAProxy (copy)"),
+             ("sluice-copy", "haproxy-splice", f"Sluice copy ÷ HAProxy {sp}"),
+             ("sluice-splice", "sluice-copy", "Sluice splice ÷ Sluice copy"),
+             ("sluice-splice", "nginx-stream", "Sluice splice ÷ nginx stream"),
+             ("sluice-copy", "nginx-stream", "Sluice copy ÷ nginx stream")]
+    out = ["### TCP pass-through: ratios\n",
+           "Ratio of the medians, then in brackets the per-round ratios (each run ÷ the other's run of the same round) as "
+           "median [min–max]. Gbit/s: above 1 means the first is faster. CPU s/GiB: below 1 means the first is cheaper.\n",
+           "| ratio | connections | Gbit/s | proxy process CPU s/GiB | CPU1 busy s/GiB |", "|---|---|---|---|---|"]
+    for n in streams:
+        for a, b, label in pairs:
+            if (a, n) not in g or (b, n) not in g:
+                continue
+            cpu = ("n/a (no proxy)", "n/a (no proxy)") if b == "direct" else (
+                rcell(a, b, n, "proc_s_per_gib"), rcell(a, b, n, "cpu1_s_per_gib"))
+            out.append(f"| {label} | {n} | {rcell(a, b, n, 'gbit_s')} | {cpu[0]} | {cpu[1]} |")
+    top_tables.append("\n".join(out) + "\n")
+
+    out = ["### TCP pass-through: iperf3 one way (per round)\n",
+           "sent = bytes the client wrote; received = bytes the sink read before the client's end-of-test message (the "
+           "bytes still in flight then are not read: a few tens of MB). CPU s/GiB are per GiB sent.\n",
+           "| variant | connections | round | sent B | received B | sink s | Gbit/s | sender Gbit/s | retransmits | proxy CPU s | process s/GiB | CPU1 s/GiB | CPU0 s/GiB | CPU1 busy % | CPU0 busy % | CPU1 not proxy % | foreign CPU s (top) | client wall s | rc | error | redos |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for n in streams:
+        for v in variants:
+            for r in g.get((v, n), []):
+                out.append(f"| {TCP_NAMES[v].strip('*')} | {n} | {r['round']} | {r['sent_bytes']} | {r['recv_bytes']} | {r['recv_s']} | "
+                           f"{r['gbit_s']} | {r['sent_gbit_s']} | {r['retransmits']} | {r['proc_cpu_s']} | {r['proc_s_per_gib']} | "
+                           f"{r['cpu1_s_per_gib']} | {r['cpu0_s_per_gib']} | {r['cpu1_busy_pct']} | {r['cpu0_busy_pct']} | "
+                           f"{r['cpu1_not_proxy_pct']} | {r['foreign_cpu_s']} ({r.get('foreign_top') or '–'}) | {r['wall_s']} | "
+                           f"{r['iperf_rc']} | {r['error']} | {r.get('redos', '')} |")
+    details.append("\n".join(out) + "\n")
+
+SECTIONS = [lambda: keepalive("wrk_1k", "1 KiB"), lambda: keepalive("wrk_100k", "100 KiB"), ab_close, idle, slow, tcp]
 for s in SECTIONS:
     s()
 
@@ -267,8 +355,9 @@ o.append(f"Mode: {env.get('mode', '?')}, {env.get('rounds', '?')} rounds per sce
          f"the per-round ratios (anchor run ÷ the Sluice run of the same round) as median [min–max]. For costs (µs, ms, "
          f"bytes, held connections) a ratio above 1 means Sluice is better; for req/s a ratio above 1 means the anchor is "
          f"better.\n")
-o.append("| scenario | metric | Sluice | HAProxy | nginx | HAProxy ÷ Sluice | nginx ÷ Sluice |")
-o.append("|---|---|---|---|---|---|---|")
+if headline:
+    o.append("| scenario | metric | Sluice | HAProxy | nginx | HAProxy ÷ Sluice | nginx ÷ Sluice |")
+    o.append("|---|---|---|---|---|---|---|")
 for scen, metric, per, nd, agg, floor in headline:
     if agg == "text":   # a preformatted Sluice cell (several figures of one kind)
         o.append(f"| {scen} | {metric} | {floor} | – | – | | |")
@@ -285,8 +374,10 @@ for scen, metric, per, nd, agg, floor in headline:
     rn = ratio_cell(per["nginx"], sv, floor) if per.get("nginx") else "–"
     o.append(f"| {scen} | {metric} | " + " | ".join(cells) + f" | {rh} | {rn} |")
 o.append("")
-o.append("Anchor reference (`shared/anchors-bench/RESULTS.md`, same machine): proxy CPU µs/req 1 KiB HAProxy 26 / nginx 28, "
-         "100 KiB 91 / 157; idle RSS 1,214 / 563 B per connection.\n")
+if headline:
+    o.append("Anchor reference (`shared/anchors-bench/RESULTS.md`, same machine): proxy CPU µs/req 1 KiB HAProxy 26 / nginx 28, "
+             "100 KiB 91 / 157; idle RSS 1,214 / 563 B per connection.\n")
+o.extend(top_tables)
 if env:
     o.append("## Environment\n")
     o.append("| item | value |")
