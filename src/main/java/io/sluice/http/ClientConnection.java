@@ -420,10 +420,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
 
     /**
-     * The server switched protocols for exchange {@code e} (its 101 head is written): this connection and the
+     * The server switched protocols for the current exchange (its 101 head is written): this connection and the
      * server's become a tunnel, and this handler leaves. What the client sent after the request goes first.
      */
-    void upgraded(Exchange e, PooledConnection server, ByteBuf toClient) {
+    void upgraded(PooledConnection server, ByteBuf toClient) {
         exchange = null;
         phase = Phase.CLOSING;
         timer.disarm();
@@ -559,9 +559,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
     /** The client's address and port and the address it connected to, as a PROXY header sends them. */
     ProxiedConnection endpoints() {
-        return proxied != null ? proxied
-                : new ProxiedConnection((InetSocketAddress) channel.remoteAddress(),
-                        (InetSocketAddress) channel.localAddress());
+        return proxied != null ? proxied : ProxiedConnection.of(channel);
     }
 
     private void releasePending() {

@@ -16,6 +16,7 @@ import io.sluice.pool.PendingLease;
 import io.sluice.pool.PooledConnection;
 import io.sluice.pool.ServerPool;
 import io.sluice.route.Route;
+import io.sluice.tcp.ProxiedConnection;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -331,7 +332,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             countInFlight(candidate);
             state = State.LEASING;
             ServerPool pool = client.loop.pool(candidate);
-            PendingLease lease = pool.leaseIfFree(this, pool.perClient() ? client.endpoints() : null);
+            PendingLease lease = pool.leaseIfFree(this, clientFor(pool));
             if (lease != ServerPool.NO_CAPACITY) {
                 if (lease != null) {
                     pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
@@ -634,7 +635,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         side.timer.disarm();
         connection.channel().pipeline().remove(side);
         finish();
-        client.upgraded(this, connection, toClient);
+        client.upgraded(connection, toClient);
     }
 
     private void readResponseBody() {
@@ -919,10 +920,15 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         releaseServer(CloseReason.SERVER_CLOSE, false);
         state = State.LEASING;
         ServerPool pool = client.loop.pool(server);
-        PendingLease lease = pool.lease(this, true, pool.perClient() ? client.endpoints() : null);
+        PendingLease lease = pool.lease(this, true, clientFor(pool));
         if (lease != null) {
             pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
         }
+    }
+
+    /** The client, for a pool whose connections belong to one client each; else {@code null}. */
+    private ProxiedConnection clientFor(ServerPool pool) {
+        return pool.perClient() ? client.endpoints() : null;
     }
 
     /** Ends a failed exchange: with {@code status} if the client has seen no response byte, else by cutting it off. */

@@ -369,7 +369,7 @@ public final class ServerPool {
         PooledConnection connection = new PooledConnection(this);
         if (client != null) {
             connection.clientAddress = client.source().getAddress();
-            connection.proxyHeaderFor = client;
+            connection.proxyHeaderFor = sendProxy == SendProxy.OFF ? null : client;
         }
         ChannelFuture future = connector.connect(connection);
         connection.channel = future.channel();
@@ -397,14 +397,11 @@ public final class ServerPool {
             return;
         }
         connection.state = PooledConnection.State.IDLE;
-        ProxiedConnection client = connection.proxyHeaderFor;
-        connection.proxyHeaderFor = null;
-        if (client != null && sendProxy != SendProxy.OFF) {
+        if (connection.proxyHeaderFor != null) {
             // written first, flushed with the first request
-            connection.channel.write(sendProxy == SendProxy.V1
-                    ? ProxyHeader.v1(connection.channel.alloc(), client.source(), client.destination())
-                    : ProxyHeader.v2(connection.channel.alloc(), client.source(), client.destination()),
+            connection.channel.write(ProxyHeader.of(sendProxy, connection.channel.alloc(), connection.proxyHeaderFor),
                     connection.channel.voidPromise());
+            connection.proxyHeaderFor = null;
         }
         if (owner != null && !owner.done) {
             give(owner, connection);

@@ -50,11 +50,6 @@ public final class EpollRegistration {
         };
     }
 
-    /** Whether the workaround is in place (false when a Netty upgrade changed what it relies on). */
-    static boolean available() {
-        return SET_FLAG != null;
-    }
-
     /**
      * Keeps {@code channel} in epoll's interest list until it closes; call before it is registered or on its event
      * loop while it still has interest (Netty may already have removed an idle channel it believes registered).

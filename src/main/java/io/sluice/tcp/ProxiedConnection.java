@@ -1,5 +1,7 @@
 package io.sluice.tcp;
 
+import io.netty.channel.Channel;
+
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -16,5 +18,11 @@ public record ProxiedConnection(InetSocketAddress source, InetSocketAddress dest
     public ProxiedConnection {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(destination, "destination");
+    }
+
+    /** A connection that came without a PROXY header: its own remote and local addresses. */
+    public static ProxiedConnection of(Channel connection) {
+        return new ProxiedConnection((InetSocketAddress) connection.remoteAddress(),
+                (InetSocketAddress) connection.localAddress());
     }
 }

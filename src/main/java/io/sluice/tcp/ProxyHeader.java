@@ -2,6 +2,7 @@ package io.sluice.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.config.SendProxy;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,6 +35,12 @@ public final class ProxyHeader {
     private static final byte[] V1_TCP6 = "PROXY TCP6 ".getBytes(StandardCharsets.US_ASCII);
 
     private ProxyHeader() {
+    }
+
+    /** The header {@code version} (V1 or V2) names {@code client} with. */
+    public static ByteBuf of(SendProxy version, ByteBufAllocator alloc, ProxiedConnection client) {
+        return version == SendProxy.V1 ? v1(alloc, client.source(), client.destination())
+                : v2(alloc, client.source(), client.destination());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.sluice.tcp;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -55,11 +56,11 @@ final class ProxyHeaderParser {
     }
 
     /**
-     * The connection the last successful {@link #parse} described; {@code remote} and {@code local} (the connection's
-     * own addresses) stand in when the header carried none.
+     * The connection the last successful {@link #parse} described; the addresses of {@code channel} itself stand in
+     * when the header carried none.
      */
-    ProxiedConnection connection(InetSocketAddress remote, InetSocketAddress local) {
-        return source == null ? new ProxiedConnection(remote, local) : new ProxiedConnection(source, destination);
+    ProxiedConnection connection(Channel channel) {
+        return source == null ? ProxiedConnection.of(channel) : new ProxiedConnection(source, destination);
     }
 
     private int parseV1(ByteBuf buf, int start, int end) {

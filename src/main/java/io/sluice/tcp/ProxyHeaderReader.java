@@ -7,7 +7,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -127,8 +126,7 @@ public final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
         cancelTimeout();
         ByteBuf rest = pending.skipBytes(headerLength);
         pending = null;
-        ProxiedConnection connection = parser.connection((InetSocketAddress) ctx.channel().remoteAddress(),
-                (InetSocketAddress) ctx.channel().localAddress());
+        ProxiedConnection connection = parser.connection(ctx.channel());
         ctx.pipeline().remove(this);
         ctx.fireUserEventTriggered(connection);
         ctx.fireChannelActive();

@@ -125,7 +125,8 @@ public final class Relay {
         final Channel channel;
         Side peer;
         long moved;
-        private boolean splice;
+        /** This side's byte counter when the relay splices; {@code null} when it copies. */
+        private SplicedBytes spliced;
         /** The channel's input ended (its peer sent a FIN and, when spliced, a cycle found nothing more). */
         private boolean inputDone;
         /** The channel's input was shut down; when spliced, bytes may still wait in the socket. */
@@ -136,7 +137,7 @@ public final class Relay {
         }
 
         void attach(ByteBuf toPeer, boolean splice) {
-            this.splice = splice;
+            spliced = splice ? (SplicedBytes) channel.config().getRecvByteBufAllocator() : null;
             channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
             channel.config().setAutoRead(false);
             EpollRegistration.keep(channel); // a no-op for channels kept since they were created
@@ -155,7 +156,7 @@ public final class Relay {
             if (!channel.isActive()) {
                 return; // closed while being joined: the close listener ends the relay
             }
-            if (splice) {
+            if (spliced != null) {
                 ((AbstractEpollStreamChannel) channel)
                         .spliceTo((AbstractEpollStreamChannel) peer.channel, Integer.MAX_VALUE)
                         .addListener(f -> {
@@ -166,7 +167,7 @@ public final class Relay {
                         });
             }
             peer.channel.flush();
-            if (splice) {
+            if (spliced != null) {
                 channel.read();
             } else {
                 channel.config().setAutoRead(true);
@@ -182,7 +183,7 @@ public final class Relay {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (splice) {
+            if (spliced != null) {
                 splicedCycleDone();
                 return;
             }
@@ -197,7 +198,7 @@ public final class Relay {
          * bounds the bytes in flight to the pipe; a cycle that moved nothing after the FIN ends this direction.
          */
         private void splicedCycleDone() {
-            long n = ((SplicedBytes) channel.config().getRecvByteBufAllocator()).take();
+            long n = spliced.take();
             moved += n;
             if (n > 0) {
                 peer.channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
@@ -226,7 +227,7 @@ public final class Relay {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (!peer.splice && channel.isWritable() && !peer.inputDone) {
+            if (peer.spliced == null && channel.isWritable() && !peer.inputDone) {
                 peer.channel.config().setAutoRead(true);
             }
         }
@@ -235,7 +236,7 @@ public final class Relay {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
                 inputShut = true;
-                if (!splice) {
+                if (spliced == null) {
                     inputEnded(); // a copying read cycle reads everything up to the FIN before this event
                 }
             }

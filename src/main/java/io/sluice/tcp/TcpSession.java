@@ -16,7 +16,6 @@ import io.sluice.config.Balance;
 import io.sluice.config.SendProxy;
 import io.sluice.http.ProxyLoop;
 
-import java.net.InetSocketAddress;
 
 /**
  * Opens the server connection of one TCP pass-through client, then hands both to a {@link Relay}. The server is
@@ -47,8 +46,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
         if (endpoints == null) {
-            endpoints = new ProxiedConnection((InetSocketAddress) client.remoteAddress(),
-                    (InetSocketAddress) client.localAddress());
+            endpoints = ProxiedConnection.of(client);
         }
         connectNext();
     }
@@ -108,9 +106,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
         early = null;
         SendProxy proxy = server.config().sendProxy();
         if (proxy != SendProxy.OFF) {
-            ByteBuf header = proxy == SendProxy.V1
-                    ? ProxyHeader.v1(client.alloc(), endpoints.source(), endpoints.destination())
-                    : ProxyHeader.v2(client.alloc(), endpoints.source(), endpoints.destination());
+            ByteBuf header = ProxyHeader.of(proxy, client.alloc(), endpoints);
             toServer = toServer == null ? header : Unpooled.wrappedBuffer(header, toServer);
         }
         Relay.join(client, serverChannel, toServer, null, clientInputShut, listener.config.timeouts(), () -> {

@@ -207,7 +207,7 @@ class ProxyProtocolTest {
             int n = connections.incrementAndGet();
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
-            while (readHead(in)) {
+            while (RawTcpServer.readRequestHead(in)) {
                 byte[] body = (header.source() + " conn#" + n).getBytes(StandardCharsets.US_ASCII);
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
@@ -215,19 +215,6 @@ class ProxyProtocolTest {
                 out.flush();
             }
         });
-    }
-
-    /** Reads one bodiless request head; false at end of stream. */
-    private static boolean readHead(InputStream in) throws IOException {
-        int matched = 0;
-        int b;
-        while ((b = in.read()) >= 0) {
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private RawResponse get(InetAddress from) throws IOException {

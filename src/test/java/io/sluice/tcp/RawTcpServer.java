@@ -73,6 +73,19 @@ final class RawTcpServer implements AutoCloseable {
         out.flush();
     }
 
+    /** Reads one bodiless HTTP request head, up to its blank line; false at end of stream. */
+    static boolean readRequestHead(InputStream in) throws IOException {
+        int matched = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (matched == 4) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -97,7 +97,7 @@ class TransparentSourceTest {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             byte[] body = s.getInetAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
-            while (readHead(in)) {
+            while (RawTcpServer.readRequestHead(in)) {
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 out.write(body);
@@ -121,18 +121,5 @@ class TransparentSourceTest {
         }
         assertThat(sources).as("one server connection per client address, reused")
                 .containsExactly(InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.3"));
-    }
-
-    /** Reads one bodiless request head; false at end of stream. */
-    private static boolean readHead(InputStream in) throws IOException {
-        int matched = 0;
-        int b;
-        while ((b = in.read()) >= 0) {
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return true;
-            }
-        }
-        return false;
     }
 }
