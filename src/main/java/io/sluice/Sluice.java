@@ -3,6 +3,7 @@ package io.sluice;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -23,6 +24,8 @@ import io.sluice.http.HttpListener;
 import io.sluice.http.ProxyLoop;
 import io.sluice.http.WriteSizeEstimator;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.Screen;
+import io.sluice.listener.ScreenGate;
 import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
 import io.sluice.route.RouteTable;
@@ -122,15 +125,16 @@ public final class Sluice implements AutoCloseable {
     private void bind(ListenerConfig l, Transports transports) {
         ListenerStats stats = new ListenerStats();
         AcceptLimiter limiter = new AcceptLimiter(l.maxConnections(), stats);
+        Screen screen = l.screen().active() ? new Screen(l.screen(), stats) : null;
         ServerBootstrap bootstrap = new ServerBootstrap();
         if (l.protocol() == Protocol.TCP) {
-            TcpListener tcp = new TcpListener(l, clusters.get(l.cluster()), limiter);
+            TcpListener tcp = new TcpListener(l, clusters.get(l.cluster()), limiter, screen);
             bootstrap.childHandler(tcp.clientInitializer(loops))
                     // read only once the server connection is up; half-closes are relayed, not taken as closes
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         } else {
-            HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter);
+            HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter, screen);
             bootstrap.childHandler(listener.clientInitializer(loops));
         }
         if (l.socket().sendBuffer() > 0) {
@@ -144,7 +148,12 @@ public final class Sluice implements AutoCloseable {
                 .channel(transports.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(limiter)
+                .handler(screen == null || l.acceptProxy() ? limiter : new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel listening) {
+                        listening.pipeline().addLast(new ScreenGate(screen), limiter);
+                    }
+                })
                 // TCP_NODELAY is Netty's default for accepted sockets; setting it again costs a syscall per connection
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECEIVE_ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyLoop.WATERMARK)

@@ -67,6 +67,9 @@ final class Stats {
         l.put("connections", stats.connections());
         l.put("accepted", stats.accepted());
         l.put("refused", stats.refusedCount());
+        l.put("denied", stats.deniedCount());
+        l.put("client_limited", stats.clientLimitedCount());
+        l.put("rate_limited", stats.rateLimitedCount());
         l.put("requests", stats.requests());
         return l;
     }

@@ -19,7 +19,8 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code sluice} command line. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Connection-managing reverse proxy and load balancer for HTTP/1.x.",
-        subcommands = {Main.Run.class, Main.Check.class, Main.Demo.class, Main.VersionCommand.class})
+        subcommands = {Main.Run.class, Main.Check.class, Main.Demo.class, Main.VersionCommand.class,
+                HashSecret.class})
 public final class Main implements Runnable {
     static final int EXIT_BAD_CONFIG = 2;
 

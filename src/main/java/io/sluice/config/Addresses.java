@@ -78,6 +78,16 @@ final class Addresses {
         return true;
     }
 
+    /** Four dotted decimal numbers, each 0..255. */
+    static boolean isIpv4Literal(String host) {
+        return DIGITS_AND_DOTS.matcher(host).matches() && isIpv4(host);
+    }
+
+    /** An IPv6 address literal, without brackets. */
+    static boolean isIpv6Literal(String host) {
+        return isIpv6(host);
+    }
+
     private static boolean isIpv4(String host) {
         String[] parts = host.split("\\.", -1);
         if (parts.length != 4) {

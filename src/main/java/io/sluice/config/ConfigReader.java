@@ -26,6 +26,7 @@ final class ConfigReader {
     private final ValueReader values;
     private final ClusterReader clusterReader;
     private final RouteReader routeReader;
+    private final ScreenReader screenReader;
     private final Map<String, Integer> listenerNameLines = new HashMap<>();
     private final List<Bind> binds = new ArrayList<>();
 
@@ -38,6 +39,7 @@ final class ConfigReader {
         this.values = new ValueReader(problems);
         this.clusterReader = new ClusterReader(values);
         this.routeReader = new RouteReader(values, clusterReader.names());
+        this.screenReader = new ScreenReader(values);
     }
 
     /** The config, or {@code null} when there were problems (they are in {@code problems} then). */
@@ -68,7 +70,7 @@ final class ConfigReader {
             return null;
         }
         values.checkKeys(m, path, "name", "address", "protocol", "max_connections", "routes", "cluster", "timeouts",
-                "limits", "socket", "splice", "accept_proxy");
+                "limits", "socket", "splice", "accept_proxy", "screen", "request_target");
         String name = values.name(m, path, "listener", listenerNameLines);
         HostPort address = bindAddress(m, path);
         Protocol protocol = values.choice(m, path, "protocol", Protocol.HTTP, Protocol.class);
@@ -82,13 +84,39 @@ final class ConfigReader {
             onlyFor(m, path, "splice", "only tcp listeners splice; http listeners read what they forward");
         } else {
             onlyFor(m, path, "routes", "only http listeners have routes; tcp listeners use cluster");
+            onlyFor(m, path, "request_target", "only http listeners read request targets");
             cluster = values.reference(m, path, "cluster", clusterReader.names(), "cluster");
         }
         boolean splice = values.bool(m, path, "splice", true);
         boolean acceptProxy = values.bool(m, path, "accept_proxy", false);
+        ScreenConfig screen = screenReader.screen(m, path);
+        if (protocol == Protocol.TCP && screen.requestRate() != null) {
+            Mapping section = (Mapping) m.entry("screen").value();
+            problems.add(section.entry("request_rate").keyLine(), Node.child(Node.child(path, "screen"), "request_rate"),
+                    "only http listeners count requests; tcp listeners can limit connection_rate");
+        }
         return new ListenerConfig(name, address, protocol, maxConnections, routes, cluster,
-                listenerTimeouts(m, path), listenerLimits(m, path), socketOptions(m, path), splice, acceptProxy);
+                listenerTimeouts(m, path), listenerLimits(m, path), socketOptions(m, path), splice, acceptProxy,
+                screen, requestTarget(m, path));
     }
+
+    private RequestTargetRules requestTarget(Mapping listener, String listenerPath) {
+        String path = Node.child(listenerPath, "request_target");
+        Mapping m = values.mapping(listener, listenerPath, "request_target");
+        if (m == null) {
+            return RequestTargetRules.DEFAULTS;
+        }
+        values.checkKeys(m, path, "absolute_form", "syntax");
+        boolean absoluteForm = values.choice(m, path, "absolute_form", Acceptance.ALLOW, Acceptance.class)
+                == Acceptance.ALLOW;
+        boolean strict = values.choice(m, path, "syntax", TargetSyntax.STRICT, TargetSyntax.class)
+                == TargetSyntax.STRICT;
+        return new RequestTargetRules(absoluteForm, strict);
+    }
+
+    private enum Acceptance { ALLOW, REJECT }
+
+    private enum TargetSyntax { STRICT, LENIENT }
 
     /** A key the listener's protocol does not have is a problem, with {@code why} as the message. */
     private void onlyFor(Mapping listener, String path, String key, String why) {
@@ -144,12 +172,16 @@ final class ConfigReader {
         if (m == null) {
             return ListenerLimits.DEFAULTS;
         }
-        values.checkKeys(m, path, "request_line", "header_bytes", "headers", "max_pipeline");
+        values.checkKeys(m, path, "request_line", "header_bytes", "headers", "max_pipeline", "body",
+                "requests_per_connection");
         ListenerLimits d = ListenerLimits.DEFAULTS;
         int requestLine = values.size(m, path, "request_line", d.requestLine(), 256, MIB);
         int headerBytes = values.size(m, path, "header_bytes", d.headerBytes(), 256, MIB);
         int headers = values.integer(m, path, "headers", d.headers(), 1, 10_000);
         int maxPipeline = values.integer(m, path, "max_pipeline", d.maxPipeline(), 1, 256);
+        long body = values.longSize(m, path, "body", d.body(), 0, TIB);
+        int requestsPerConnection = values.integer(m, path, "requests_per_connection", d.requestsPerConnection(), 1,
+                Integer.MAX_VALUE);
         if (headerBytes < requestLine) {
             // The request line counts towards header_bytes; blame whichever of the two the user wrote last.
             String key = m.entry("header_bytes") != null ? "header_bytes" : "request_line";
@@ -157,7 +189,7 @@ final class ConfigReader {
                     "header_bytes (" + Sizes.format(headerBytes) + ") must be at least request_line ("
                             + Sizes.format(requestLine) + ")");
         }
-        return new ListenerLimits(requestLine, headerBytes, headers, maxPipeline);
+        return new ListenerLimits(requestLine, headerBytes, headers, maxPipeline, body, requestsPerConnection);
     }
 
     private AdminConfig admin(Mapping top) {

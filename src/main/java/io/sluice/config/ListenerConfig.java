@@ -13,12 +13,25 @@ import java.util.List;
  *                       (default true); false copies through pooled buffers
  * @param acceptProxy    every connection starts with a PROXY protocol header (v1 or v2) naming the real client,
  *                       as sent by an L4 balancer in front (default false); a connection without one is closed
+ * @param screen         who may connect and how often (default: anyone, no per-client limit)
+ * @param requestTarget  which request targets an http listener accepts (default: absolute-form too, strict syntax)
  */
 public record ListenerConfig(String name, HostPort address, Protocol protocol, int maxConnections,
                              List<RouteConfig> routes, String cluster, ListenerTimeouts timeouts,
-                             ListenerLimits limits, SocketOptions socket, boolean splice, boolean acceptProxy) {
+                             ListenerLimits limits, SocketOptions socket, boolean splice, boolean acceptProxy,
+                             ScreenConfig screen, RequestTargetRules requestTarget) {
     public ListenerConfig {
         routes = List.copyOf(routes);
+        screen = screen == null ? ScreenConfig.NONE : screen;
+        requestTarget = requestTarget == null ? RequestTargetRules.DEFAULTS : requestTarget;
+    }
+
+    /** A listener that screens no client, with the default request target rules. */
+    public ListenerConfig(String name, HostPort address, Protocol protocol, int maxConnections,
+                          List<RouteConfig> routes, String cluster, ListenerTimeouts timeouts, ListenerLimits limits,
+                          SocketOptions socket, boolean splice, boolean acceptProxy) {
+        this(name, address, protocol, maxConnections, routes, cluster, timeouts, limits, socket, splice, acceptProxy,
+                null, null);
     }
 
     /** A listener without PROXY protocol, splicing when it is a tcp listener. */

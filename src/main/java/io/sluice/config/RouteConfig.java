@@ -19,10 +19,14 @@ import java.util.Map;
  * @param upgrades               protocols a request may switch to ({@code Upgrade}), lower case; the connection
  *                               becomes a tunnel when the server answers 101 (default {@code [websocket]}; empty:
  *                               the Upgrade field is not forwarded)
+ * @param rateLimit              requests of all clients together on this route, answered 429 beyond ({@code null}:
+ *                               no limit)
+ * @param auth                   credentials a request must carry ({@code null}: none)
  */
 public record RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
                           Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
-                          int retries, RouteBuffering buffering, List<String> upgrades) {
+                          int retries, RouteBuffering buffering, List<String> upgrades, RateLimit rateLimit,
+                          AuthConfig auth) {
     public static final List<String> DEFAULT_UPGRADES = List.of("websocket");
     public static final int DEFAULT_RETRIES = 1;
     public static final int MAX_RETRIES = 5;
@@ -33,6 +37,13 @@ public record RouteConfig(RouteMatch match, String cluster, String rewritePathPr
         removeRequestHeaders = removeRequestHeaders == null ? List.of() : List.copyOf(removeRequestHeaders);
         buffering = buffering == null ? RouteBuffering.NONE : buffering;
         upgrades = upgrades == null ? DEFAULT_UPGRADES : List.copyOf(upgrades);
+    }
+
+    public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
+                       Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
+                       int retries, RouteBuffering buffering, List<String> upgrades) {
+        this(match, cluster, rewritePathPrefix, addRequestHeaders, removeRequestHeaders, timeout, retries, buffering,
+                upgrades, null, null);
     }
 
     public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,

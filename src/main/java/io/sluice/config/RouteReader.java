@@ -22,10 +22,12 @@ final class RouteReader {
     private final ValueReader values;
     /** Cluster names as written, even of clusters with problems, so a broken cluster does not also break its routes. */
     private final Set<String> clusterNames;
+    private final AuthReader authReader;
 
     RouteReader(ValueReader values, Set<String> clusterNames) {
         this.values = values;
         this.clusterNames = clusterNames;
+        this.authReader = new AuthReader(values);
     }
 
     RouteConfig route(Node node, String path) {
@@ -35,7 +37,7 @@ final class RouteReader {
         }
         values.checkKeys(m, path, "match", "cluster", "rewrite_path_prefix", "add_request_headers",
                 "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
-                "buffer_response", "upgrades");
+                "buffer_response", "upgrades", "rate_limit", "auth");
         RouteMatch match = match(m, path);
         String cluster = values.reference(m, path, "cluster", clusterNames, "cluster");
         String rewritePathPrefix = rewritePathPrefix(m, path, match);
@@ -44,7 +46,7 @@ final class RouteReader {
         Duration timeout = values.duration(m, path, "timeout", null);
         int retries = values.integer(m, path, "retries", RouteConfig.DEFAULT_RETRIES, 0, RouteConfig.MAX_RETRIES);
         return new RouteConfig(match, cluster, rewritePathPrefix, addHeaders, removeHeaders, timeout, retries,
-                buffering(m, path), upgrades(m, path));
+                buffering(m, path), upgrades(m, path), values.rate(m, path, "rate_limit"), authReader.auth(m, path));
     }
 
     /** Protocol tokens (RFC 9110 §7.8), compared case-insensitively, so kept in lower case. */

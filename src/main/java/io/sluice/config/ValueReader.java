@@ -151,6 +151,34 @@ final class ValueReader {
     }
 
     /**
+     * A rate, written {@code 100/s} (the burst is then a unit's worth) or {@code { rate: 100/s, burst: 20 }};
+     * {@code null} when absent.
+     */
+    RateLimit rate(Mapping m, String path, String key) {
+        Node.Entry entry = m.entry(key);
+        if (entry == null) {
+            return null;
+        }
+        String where = Node.child(path, key);
+        if (entry.value() instanceof Scalar) {
+            Scalar s = scalar(m, path, key, true, "a rate such as 100/s");
+            return s == null ? null : parsed(s, where, RateLimit::parse, null);
+        }
+        Mapping rate = asMapping(entry.value(), where);
+        if (rate == null) {
+            return null;
+        }
+        checkKeys(rate, where, "rate", "burst");
+        Scalar s = scalar(rate, where, "rate", true, "a rate such as 100/s");
+        RateLimit limit = s == null ? null : parsed(s, Node.child(where, "rate"), RateLimit::parse, null);
+        int burst = integer(rate, where, "burst", 0, 1, 1_000_000_000);
+        if (limit == null || burst == 0) {
+            return limit;
+        }
+        return new RateLimit(limit.count(), limit.unitSeconds(), burst);
+    }
+
+    /**
      * {@code true} or {@code false}, in lower case. The YAML parser also takes {@code yes}, {@code on} or
      * {@code True} for booleans; one spelling keeps a file unambiguous to readers who know other YAML rules.
      */

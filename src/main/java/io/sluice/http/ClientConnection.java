@@ -9,6 +9,9 @@ import io.netty.channel.socket.DuplexChannel;
 import io.sluice.cluster.CloseReason;
 import io.sluice.config.Balance;
 import io.sluice.config.RouteBuffering;
+import io.sluice.listener.ClientState;
+import io.sluice.listener.Screen;
+import io.sluice.listener.TokenBucket;
 import io.sluice.pool.PooledConnection;
 import io.sluice.route.Route;
 import io.sluice.tcp.ProxiedConnection;
@@ -62,6 +65,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private RequestBuffering bufferedBody;
     /** The real client named by the PROXY header of an {@code accept_proxy} listener, or {@code null}. */
     private ProxiedConnection proxied;
+    /** The client's rates, when the listener's screen tracks clients; else {@code null}. */
+    private ClientState client;
+    /** Requests read on this connection, for {@code requests_per_connection}. */
+    private int requests;
 
     ClientConnection(HttpListener listener, ProxyLoop loop) {
         this.listener = listener;
@@ -71,6 +78,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        client = Screen.client(channel);
         timer = new ConnectionTimer(loop, this);
         // a new connection gets the head timeout, not the keep-alive one: it has not earned any idle time yet
         timer.arm(listener.requestHeaderNanos);
@@ -255,24 +263,29 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return false;
         }
         listener.limiter.stats().countRequest();
-        boolean keepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
+        boolean keepAlive = (p.http11 ? !p.connectionClose : p.connectionKeepAlive)
+                && ++requests < listener.limits.requestsPerConnection();
         BodyFramer body = p.chunked ? BodyFramer.chunked() : p.contentLength > 0 ? BodyFramer.length(p.contentLength) : null;
         Route route = listener.routes.match(pending, p);
         RouteBuffering rb = route == null ? null : route.buffering();
-        if (rb != null && rb.bufferRequest() && body != null && p.contentLength > rb.maxRequestBuffer()
-                && rb.overflow() == RouteBuffering.Overflow.REJECT) {
+        if (p.contentLength > listener.limits.body() || rb != null && rb.bufferRequest() && body != null
+                && p.contentLength > rb.maxRequestBuffer() && rb.overflow() == RouteBuffering.Overflow.REJECT) {
             pending.readerIndex(end);
             reject(413);
             return false;
         }
         if (route == null) {
-            pending.readerIndex(end);
-            boolean close = !keepAlive || body != null;
-            respondLocally(404, close, !p.http11 && keepAlive);
-            if (!close) {
-                requestFinished();
-            }
-            return true;
+            return answerWithoutServer(404, "", end, keepAlive, body != null, p.http11);
+        }
+        long wait = rateWait(route);
+        if (wait > 0) {
+            listener.limiter.stats().rateLimited();
+            return answerWithoutServer(429, "Retry-After: " + TokenBucket.retryAfterSeconds(wait) + "\r\n", end,
+                    keepAlive, body != null, p.http11);
+        }
+        String challenge = route.auth() == null ? null : route.auth().refusal(pending, p);
+        if (challenge != null) {
+            return answerWithoutServer(401, challenge, end, keepAlive, body != null, p.http11);
         }
         boolean upgrade = p.upgrade && p.http11 && body == null
                 && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
@@ -293,6 +306,33 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return true;
         }
         e.start();
+        return true;
+    }
+
+    /** Nanoseconds until the client's and the route's request rates allow this request; 0 when they do now. */
+    private long rateWait(Route route) {
+        if (client == null && !route.checksRequests()) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        long wait = client == null ? 0 : client.takeRequest(now);
+        return wait > 0 ? wait : route.takeRequest(now);
+    }
+
+    /**
+     * Answers a request with a status of Sluice's own (no route, refused), skipping its head. A request with a body
+     * closes the connection after the answer rather than reading a body nobody wants.
+     *
+     * @return whether processing may go on
+     */
+    private boolean answerWithoutServer(int status, String fields, int end, boolean keepAlive, boolean hasBody,
+                                        boolean http11) {
+        pending.readerIndex(end);
+        boolean close = !keepAlive || hasBody;
+        respondLocally(status, fields, close, !http11 && keepAlive);
+        if (!close) {
+            requestFinished();
+        }
         return true;
     }
 
@@ -335,11 +375,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 || p.upgrade) {
             return false;
         }
-        boolean keepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
+        boolean keepAlive = (p.http11 ? !p.connectionClose : p.connectionKeepAlive)
+                && requests + 1 < listener.limits.requestsPerConnection();
         Route route = keepAlive ? listener.routes.match(pending, p) : null;
-        if (route == null) {
-            return false;
+        if (route == null || route.checksRequests() || client != null && client.limitsRequests()) {
+            return false; // read in turn: refused, or the last request, answered with a close
         }
+        requests++;
         listener.limiter.stats().countRequest();
         Exchange next = newExchange(p, start, end, route, keepAlive, null, false);
         pending.readerIndex(end);
@@ -472,7 +514,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
     /** Answers with a status of Sluice's own, the connection closing afterwards if {@code close}. */
     void respondLocally(int status, boolean close, boolean keepAlive10) {
-        channel.write(LocalResponse.of(channel.alloc(), status, close, keepAlive10), channel.voidPromise());
+        respondLocally(status, "", close, keepAlive10);
+    }
+
+    private void respondLocally(int status, String fields, boolean close, boolean keepAlive10) {
+        channel.write(LocalResponse.of(channel.alloc(), status, fields, close, keepAlive10), channel.voidPromise());
         if (close) {
             closeAfterFlush(true);
         } else {

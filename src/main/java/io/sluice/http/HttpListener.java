@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.ListenerLimits;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.Screen;
 import io.sluice.route.RouteTable;
 import io.sluice.tcp.ProxyHeaderReader;
 
@@ -21,11 +22,14 @@ public final class HttpListener {
     final long requestHeaderNanos;
     final long bodyIdleNanos;
     final long keepaliveIdleNanos;
+    /** Screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}. */
+    private final Screen screen;
 
-    public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter) {
+    public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter, Screen screen) {
         this.config = config;
         this.routes = routes;
         this.limiter = limiter;
+        this.screen = screen;
         this.limits = config.limits();
         this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
         this.bodyIdleNanos = config.timeouts().bodyIdle().toNanos();
@@ -46,7 +50,7 @@ public final class HttpListener {
             @Override
             protected void initChannel(Channel channel) {
                 if (config.acceptProxy()) {
-                    channel.pipeline().addLast(new ProxyHeaderReader(requestHeaderNanos));
+                    channel.pipeline().addLast(new ProxyHeaderReader(requestHeaderNanos, screen));
                 }
                 channel.pipeline().addLast(new ClientConnection(HttpListener.this, loops.get(channel.eventLoop())));
             }

@@ -11,6 +11,11 @@ final class LocalResponse {
     }
 
     static ByteBuf of(ByteBufAllocator alloc, int status, boolean close, boolean keepAlive10) {
+        return of(alloc, status, "", close, keepAlive10);
+    }
+
+    /** @param fields extra field lines, each ending in CRLF, such as {@code Retry-After} */
+    static ByteBuf of(ByteBufAllocator alloc, int status, String fields, boolean close, boolean keepAlive10) {
         String reason = reason(status);
         String body = status + " " + reason + "\n";
         String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
@@ -18,6 +23,7 @@ final class LocalResponse {
                 + "Content-Length: " + body.length() + "\r\n"
                 // a 503 of Sluice's is overload or no server up: worth trying again shortly (RFC 9110 §10.2.3)
                 + (status == 503 ? "Retry-After: 1\r\n" : "")
+                + fields
                 + (close ? "Connection: close\r\n" : keepAlive10 ? "Connection: keep-alive\r\n" : "")
                 + "\r\n";
         ByteBuf out = alloc.buffer(head.length() + body.length());
@@ -29,10 +35,12 @@ final class LocalResponse {
     static String reason(int status) {
         switch (status) {
             case 400: return "Bad Request";
+            case 401: return "Unauthorized";
             case 404: return "Not Found";
             case 408: return "Request Timeout";
             case 413: return "Content Too Large";
             case 414: return "URI Too Long";
+            case 429: return "Too Many Requests";
             case 431: return "Request Header Fields Too Large";
             case 501: return "Not Implemented";
             case 502: return "Bad Gateway";

@@ -9,6 +9,9 @@ public final class ListenerStats {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder requests = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder denied = new LongAdder();
+    private final LongAdder clientLimited = new LongAdder();
+    private final LongAdder rateLimited = new LongAdder();
 
     /** Counts an accepted connection and returns how many are open now. */
     public int opened() {
@@ -28,6 +31,33 @@ public final class ListenerStats {
 
     public long refusedCount() {
         return refused.sum();
+    }
+
+    /** Counts a connection refused by the screen's allowed and denied address blocks. */
+    public void denied() {
+        denied.increment();
+    }
+
+    /** Counts a connection refused as over its client's connection limit or connection rate. */
+    public void clientLimited() {
+        clientLimited.increment();
+    }
+
+    /** Counts a request answered 429, over its client's or its route's request rate. */
+    public void rateLimited() {
+        rateLimited.increment();
+    }
+
+    public long deniedCount() {
+        return denied.sum();
+    }
+
+    public long clientLimitedCount() {
+        return clientLimited.sum();
+    }
+
+    public long rateLimitedCount() {
+        return rateLimited.sum();
     }
 
     public void countRequest() {

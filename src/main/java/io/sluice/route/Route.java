@@ -5,6 +5,7 @@ import io.sluice.cluster.Cluster;
 import io.sluice.config.HashOn;
 import io.sluice.config.RouteBuffering;
 import io.sluice.config.RouteConfig;
+import io.sluice.listener.TokenBucket;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,6 +27,9 @@ public final class Route {
     private final RouteBuffering buffering;
     /** Lower-case protocol names a request may upgrade to. */
     private final byte[][] upgrades;
+    /** Requests of all clients on this route, or {@code null}. */
+    private final TokenBucket rateLimit;
+    private final RouteAuth auth;
 
     Route(RouteConfig config, Cluster cluster) {
         this.cluster = cluster;
@@ -34,6 +38,11 @@ public final class Route {
         this.matchedPrefixLength = prefix == null ? 0 : ascii(prefix).length;
         List<byte[]> dropped = new ArrayList<>();
         config.removeRequestHeaders().forEach(name -> dropped.add(ascii(name.toLowerCase(Locale.ROOT))));
+        this.auth = config.auth() == null ? null : new RouteAuth(config.auth());
+        if (auth != null && !auth.forwardsCredentials()) {
+            dropped.add(ascii("authorization"));
+        }
+        this.rateLimit = config.rateLimit() == null ? null : new TokenBucket(config.rateLimit());
         StringBuilder added = new StringBuilder();
         for (Map.Entry<String, String> field : config.addRequestHeaders().entrySet()) {
             dropped.add(ascii(field.getKey().toLowerCase(Locale.ROOT)));
@@ -99,6 +108,25 @@ public final class Route {
 
     public Cluster cluster() {
         return cluster;
+    }
+
+    /** Credentials checked before a request goes on, or {@code null}. */
+    public RouteAuth auth() {
+        return auth;
+    }
+
+    /**
+     * Takes a token of the route's request rate at {@code nowNanos}.
+     *
+     * @return 0 when the request may go on; otherwise the nanoseconds until a token is there
+     */
+    public long takeRequest(long nowNanos) {
+        return rateLimit == null ? 0 : rateLimit.take(nowNanos);
+    }
+
+    /** Whether a request must be checked (rate, credentials) before it goes to a server. */
+    public boolean checksRequests() {
+        return rateLimit != null || auth != null;
     }
 
     /** What replaces the matched path prefix in the forwarded target, or {@code null} to keep the target. */

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.listener.Screen;
 
 import java.util.concurrent.TimeUnit;
 
@@ -17,13 +18,15 @@ import java.util.concurrent.TimeUnit;
  * <p>On a valid header it leaves the pipeline and passes on, in this order, a {@link ProxiedConnection} user event,
  * {@code channelActive}, and any bytes read past the header as one {@code channelRead} and a
  * {@code channelReadComplete}. On an invalid or oversized header, an end of input before the header is complete, or
- * when the header takes longer than the timeout, it closes the connection without a word, and the next handlers get
+ * when the header takes longer than the timeout, or when the screen refuses the client the header names, it closes
+ * the connection without a word, and the next handlers get
  * only {@code channelInactive} (without a {@code channelActive} before it). It asks for reads itself, so it works with auto-read off.
  *
  * <p>Confined to the channel's event loop, like every handler; one instance per connection.
  */
 public final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
+    private final Screen screen;
     private final ProxyHeaderParser parser = new ProxyHeaderParser();
     /** Bytes received so far, header first; null before the first read and once decided. */
     private ByteBuf pending;
@@ -33,13 +36,16 @@ public final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
 
     /**
      * @param timeoutNanos time allowed from {@code channelActive} until the whole header is in
+     * @param screen       screens the client the header names, or {@code null}
      */
-    public ProxyHeaderReader(long timeoutNanos) {
+    public ProxyHeaderReader(long timeoutNanos, Screen screen) {
         if (timeoutNanos <= 0) {
             throw new IllegalArgumentException("timeoutNanos: " + timeoutNanos + " (expected: > 0)");
         }
         this.timeoutNanos = timeoutNanos;
+        this.screen = screen;
     }
+
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -122,11 +128,15 @@ public final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
     }
 
     private void accept(ChannelHandlerContext ctx, int headerLength) {
+        ProxiedConnection connection = parser.connection(ctx.channel());
+        if (screen != null && !screen.admit(ctx.channel(), connection.source().getAddress())) {
+            refuse(ctx);
+            return;
+        }
         decided = true;
         cancelTimeout();
         ByteBuf rest = pending.skipBytes(headerLength);
         pending = null;
-        ProxiedConnection connection = parser.connection(ctx.channel());
         ctx.pipeline().remove(this);
         ctx.fireUserEventTriggered(connection);
         ctx.fireChannelActive();

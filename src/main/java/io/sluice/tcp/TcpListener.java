@@ -8,6 +8,7 @@ import io.sluice.cluster.Cluster;
 import io.sluice.config.ListenerConfig;
 import io.sluice.http.ProxyLoop;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.Screen;
 
 import java.util.Map;
 
@@ -19,11 +20,14 @@ public final class TcpListener {
     final ListenerConfig config;
     final Cluster cluster;
     final AcceptLimiter limiter;
+    private final Screen screen;
 
-    public TcpListener(ListenerConfig config, Cluster cluster, AcceptLimiter limiter) {
+    /** @param screen screens clients named by PROXY headers ({@code accept_proxy}), or {@code null} */
+    public TcpListener(ListenerConfig config, Cluster cluster, AcceptLimiter limiter, Screen screen) {
         this.config = config;
         this.cluster = cluster;
         this.limiter = limiter;
+        this.screen = screen;
     }
 
     /** The handler of accepted connections; they must be accepted with auto-read off. */
@@ -37,7 +41,8 @@ public final class TcpListener {
                 channel.closeFuture().addListener(f -> limiter.closed());
                 EpollRegistration.keep(channel); // still has EPOLLRDHUP: nothing was read or shut yet
                 if (config.acceptProxy()) {
-                    channel.pipeline().addLast(new ProxyHeaderReader(config.timeouts().requestHeader().toNanos()));
+                    long timeoutNanos = config.timeouts().requestHeader().toNanos();
+                    channel.pipeline().addLast(new ProxyHeaderReader(timeoutNanos, screen));
                 }
                 channel.pipeline().addLast(new TcpSession(TcpListener.this, loops.get(channel.eventLoop())));
             }

@@ -489,6 +489,6 @@ class RouteReaderTest {
                         + " path_exact, path_regex, method, headers)",
                 "sluice.yaml:7: listeners[0].routes[0].retry: unknown key \"retry\" (allowed: match, cluster,"
                         + " rewrite_path_prefix, add_request_headers, remove_request_headers, timeout, retries,"
-                        + " buffer_request, max_request_buffer, overflow, buffer_response, upgrades)");
+                        + " buffer_request, max_request_buffer, overflow, buffer_response, upgrades, rate_limit, auth)");
     }
 }

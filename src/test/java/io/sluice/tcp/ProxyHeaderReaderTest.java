@@ -321,7 +321,7 @@ class ProxyHeaderReaderTest {
     @ParameterizedTest
     @ValueSource(longs = {0, -1})
     void timeoutMustBePositive(long nanos) {
-        assertThatThrownBy(() -> new ProxyHeaderReader(nanos)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new ProxyHeaderReader(nanos, null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("timeoutNanos: " + nanos + " (expected: > 0)");
     }
 

@@ -38,7 +38,7 @@ final class ReaderHarness {
     ReaderHarness(boolean autoRead) {
         channel = new TcpChannel();
         channel.config().setAutoRead(autoRead);
-        channel.pipeline().addLast(reads, new ProxyHeaderReader(TIMEOUT_NANOS), recorder);
+        channel.pipeline().addLast(reads, new ProxyHeaderReader(TIMEOUT_NANOS, null), recorder);
         try {
             channel.register();
         } catch (Exception e) {

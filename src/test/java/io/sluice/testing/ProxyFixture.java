@@ -20,7 +20,9 @@ import io.sluice.config.Protocol;
 import io.sluice.config.QueueConfig;
 import io.sluice.config.RetryBudget;
 import io.sluice.config.RouteConfig;
+import io.sluice.config.RequestTargetRules;
 import io.sluice.config.RouteMatch;
+import io.sluice.config.ScreenConfig;
 import io.sluice.config.ServerConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.config.SocketOptions;
@@ -308,6 +310,8 @@ public final class ProxyFixture implements AfterEachCallback {
         private int maxClientConnections = 10_000;
         private BuffersConfig buffers = BuffersConfig.DEFAULTS;
         private boolean acceptProxy;
+        private ScreenConfig screen = ScreenConfig.NONE;
+        private RequestTargetRules requestTarget = RequestTargetRules.DEFAULTS;
 
         private Setup() {
         }
@@ -397,6 +401,18 @@ public final class ProxyFixture implements AfterEachCallback {
             return this;
         }
 
+        /** Who may connect and how often. */
+        public Setup screen(ScreenConfig s) {
+            screen = s;
+            return this;
+        }
+
+        /** Which request targets the listener accepts. */
+        public Setup requestTarget(RequestTargetRules rules) {
+            requestTarget = rules;
+            return this;
+        }
+
         public SluiceConfig config() {
             if (clusters.isEmpty()) {
                 throw new IllegalStateException("no cluster");
@@ -412,7 +428,8 @@ public final class ProxyFixture implements AfterEachCallback {
                     ? List.of(new RouteConfig(new RouteMatch(null, "/"), clusters.keySet().iterator().next()))
                     : routes;
             ListenerConfig listener = new ListenerConfig(LISTENER, new HostPort("127.0.0.1", 0), Protocol.HTTP,
-                    maxClientConnections, rs, null, listenerTimeouts, limits, socket, true, acceptProxy);
+                    maxClientConnections, rs, null, listenerTimeouts, limits, socket, true, acceptProxy, screen,
+                    requestTarget);
             return new SluiceConfig(workers, Transport.AUTO, List.of(listener), cs,
                     new AdminConfig(new HostPort("127.0.0.1", 0)), buffers);
         }
