@@ -7,6 +7,14 @@ import java.nio.charset.StandardCharsets;
 /** Byte-level ASCII helpers for parsing HTTP heads in place. */
 final class Ascii {
     private static final boolean[] TCHAR = new boolean[256];
+    /** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". */
+    private static final boolean[] UNRESERVED = new boolean[256];
+    /** RFC 3986 reg-name without pct-encoded: unreserved / sub-delims. */
+    private static final boolean[] REG_NAME = new boolean[256];
+    /** RFC 3986 path characters without pct-encoded: pchar / "/" (pchar = unreserved / sub-delims / ":" / "@"). */
+    private static final boolean[] PATH = new boolean[256];
+    /** RFC 3986 query characters without pct-encoded: pchar / "/" / "?". */
+    private static final boolean[] QUERY = new boolean[256];
 
     static {
         for (int c = '0'; c <= '9'; c++) {
@@ -18,6 +26,12 @@ final class Ascii {
         }
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TCHAR[c] = true;
+        }
+        for (int c = 0; c < 128; c++) {
+            UNRESERVED[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || "-._~".indexOf(c) >= 0;
+            REG_NAME[c] = UNRESERVED[c] || "!$&'()*+,;=".indexOf(c) >= 0;
+            PATH[c] = REG_NAME[c] || c == ':' || c == '@' || c == '/';
+            QUERY[c] = PATH[c] || c == '?';
         }
     }
 
@@ -31,6 +45,40 @@ final class Ascii {
     /** RFC 9110 §5.6.2 token character. */
     static boolean isTchar(int b) {
         return TCHAR[b & 0xff];
+    }
+
+    /** RFC 3986 unreserved character (also what a percent-encoding must not encode in a normalised path). */
+    static boolean isUnreserved(int b) {
+        return UNRESERVED[b & 0xff];
+    }
+
+    /** RFC 3986 reg-name character other than '%': unreserved or sub-delims. */
+    static boolean isRegName(int b) {
+        return REG_NAME[b & 0xff];
+    }
+
+    /** RFC 3986 path character other than '%': pchar or '/'. */
+    static boolean isPathChar(int b) {
+        return PATH[b & 0xff];
+    }
+
+    /** RFC 3986 query character other than '%': pchar, '/' or '?'. */
+    static boolean isQueryChar(int b) {
+        return QUERY[b & 0xff];
+    }
+
+    /** Control characters other than HTAB (RFC 9110 §5.5 field values: no CTL but HTAB; obs-text allowed). */
+    static boolean isCtlNotTab(int b) {
+        return (b >= 0 && b < ' ' && b != '\t') || b == 0x7f;
+    }
+
+    /** The value of a hex digit, or -1. */
+    static int hexValue(int b) {
+        if (b >= '0' && b <= '9') {
+            return b - '0';
+        }
+        int lower = b | 0x20;
+        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
     }
 
     static int toLower(int b) {
