@@ -272,7 +272,10 @@ class HostileRequestCorpusTest {
     /** What the origin got is exactly the legitimate requests, or for a bad body a request that never completed. */
     private void assertReceived(Case c) {
         if (c.partialAllowed()) {
-            origin.awaitAllEnded(DEADLINE); // the server connection that saw part of the request is not pooled
+            // the server connection that saw part of the request is closed, not pooled (a lease may still be
+            // connecting when the client is answered: wait for Sluice to be done with it)
+            proxy.awaitNoLeases();
+            origin.awaitAllEnded(DEADLINE);
         } else {
             origin.awaitRequests(c.received().size(), DEADLINE);
         }
@@ -286,7 +289,7 @@ class HostileRequestCorpusTest {
                 assertThat(text).as("%s: connection %d", c, conn.id()).doesNotContain("smuggled");
             }
             if (c.partialAllowed()) {
-                assertThat(conn.ended()).isTrue();
+                Await.until(conn::ended, DEADLINE, () -> c + ": server connection " + conn.id() + " still open");
                 continue;
             }
             // not one byte besides the requests it answered
@@ -422,17 +425,20 @@ class HostileRequestCorpusTest {
             }
             assertThat(a.closedByPeer(DEADLINE)).isTrue();
         }
+        proxy.awaitNoLeases();
         origin.awaitAllEnded(DEADLINE);
+        int before = origin.connections().size();
         RawResponse r = proxy.get("/second");
         assertThat(r.status()).as("%s", r).isEqualTo(200);
         List<RecordingOrigin.Connection> conns = origin.connections();
-        assertThat(conns).hasSize(2);
-        assertThat(conns.get(0).text()).as("the first connection never saw the smuggled request")
-                .doesNotContain("smuggled");
+        assertThat(conns).as("a fresh server connection").hasSize(before + 1);
+        for (RecordingOrigin.Connection earlier : conns.subList(0, before)) {
+            assertThat(earlier.text()).as("never the smuggled request").doesNotContain("smuggled");
+        }
         assertThat(origin.requests()).singleElement().satisfies(q -> {
             assertThat(q.target()).isEqualTo("/second");
-            assertThat(q.connection()).isEqualTo(2);
-            assertThat(conns.get(1).bytes()).isEqualTo(q.raw());
+            assertThat(q.connection()).isEqualTo(before + 1);
+            assertThat(conns.get(before).bytes()).as("exactly its bytes").isEqualTo(q.raw());
         });
     }
 
