@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 
 import java.nio.charset.StandardCharsets;
 
@@ -35,6 +36,23 @@ final class Ascii {
         }
     }
 
+    /*
+     * Byte processors for ByteBuf.forEachByte, which checks the range once instead of at every getByte: each goes on
+     * while the byte belongs to its class, so forEachByte returns the index of the first byte that does not, or -1.
+     */
+    /** Token characters (a method, a field name). */
+    static final ByteProcessor WHILE_TCHAR = b -> TCHAR[b & 0xff];
+    /** Field value bytes: anything but control characters other than HTAB (obs-text included). */
+    static final ByteProcessor WHILE_FIELD_VALUE = b -> !isCtlNotTab(b);
+    /** Visible ASCII: stops at a space, a control character, DEL or a byte over 0x7f (the end of a target). */
+    static final ByteProcessor WHILE_VISIBLE = b -> b > ' ' && b != 0x7f;
+    /** Path segment characters: stops at '/', '?', '%' and at anything not allowed in a path. */
+    static final ByteProcessor WHILE_SEGMENT = b -> b != '/' && PATH[b & 0xff];
+    /** Query characters: stops at '%' and at anything not allowed in a query. */
+    static final ByteProcessor WHILE_QUERY = b -> QUERY[b & 0xff];
+    /** Reg-name characters without '%': stops at ':' and at anything not allowed in a host. */
+    static final ByteProcessor WHILE_REG_NAME = b -> REG_NAME[b & 0xff];
+
     private Ascii() {
     }
 
@@ -50,21 +68,6 @@ final class Ascii {
     /** RFC 3986 unreserved character (also what a percent-encoding must not encode in a normalised path). */
     static boolean isUnreserved(int b) {
         return UNRESERVED[b & 0xff];
-    }
-
-    /** RFC 3986 reg-name character other than '%': unreserved or sub-delims. */
-    static boolean isRegName(int b) {
-        return REG_NAME[b & 0xff];
-    }
-
-    /** RFC 3986 path character other than '%': pchar or '/'. */
-    static boolean isPathChar(int b) {
-        return PATH[b & 0xff];
-    }
-
-    /** RFC 3986 query character other than '%': pchar, '/' or '?'. */
-    static boolean isQueryChar(int b) {
-        return QUERY[b & 0xff];
     }
 
     /** Control characters other than HTAB (RFC 9110 §5.5 field values: no CTL but HTAB; obs-text allowed). */

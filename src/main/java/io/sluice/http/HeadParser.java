@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 import io.sluice.route.RequestView;
 
 import java.util.Arrays;
@@ -240,10 +241,7 @@ final class HeadParser implements RequestView {
             return 400;
         }
         int eol = lf - 1;
-        int i = start;
-        while (i < eol && Ascii.isTchar(buf.getByte(i))) {
-            i++;
-        }
+        int i = scan(buf, start, eol, Ascii.WHILE_TCHAR);
         if (i == start || i >= eol || buf.getByte(i) != ' ') {
             return 400;
         }
@@ -251,13 +249,7 @@ final class HeadParser implements RequestView {
         methodStart = start;
         methodEnd = i;
         targetStart = ++i;
-        while (i < eol) {
-            byte b = buf.getByte(i);
-            if (b <= ' ' || b == 0x7f) {
-                break;
-            }
-            i++;
-        }
+        i = scan(buf, i, eol, Ascii.WHILE_VISIBLE);
         targetEnd = i;
         if (targetEnd == targetStart || i >= eol || buf.getByte(i) != ' ') {
             return 400;
@@ -343,7 +335,7 @@ final class HeadParser implements RequestView {
         int i = pathStart;
         int segment = -1; // start of the current segment, once a '/' was seen
         pathEnd = end;
-        while (i < end) {
+        while ((i = scan(buf, i, end, Ascii.WHILE_SEGMENT)) < end) {
             byte b = buf.getByte(i);
             if (b == '/') {
                 if (segment >= 0 && !normalSegment(buf, segment, i, false)) {
@@ -359,8 +351,6 @@ final class HeadParser implements RequestView {
                     return 400; // malformed, or should not be encoded (%2e is a dot segment in disguise)
                 }
                 i += 3;
-            } else if (Ascii.isPathChar(b)) {
-                i++;
             } else {
                 return 400;
             }
@@ -368,18 +358,12 @@ final class HeadParser implements RequestView {
         if (segment >= 0 && !normalSegment(buf, segment, pathEnd, true)) {
             return 400;
         }
-        for (i = pathEnd + 1; i < end; ) {
-            byte b = buf.getByte(i);
-            if (b == '%') {
-                if (percentEncoded(buf, i, end) < 0) {
-                    return 400;
-                }
-                i += 3;
-            } else if (Ascii.isQueryChar(b)) {
-                i++;
-            } else {
+        i = pathEnd + 1;
+        while (i < end && (i = scan(buf, i, end, Ascii.WHILE_QUERY)) < end) {
+            if (buf.getByte(i) != '%' || percentEncoded(buf, i, end) < 0) {
                 return 400;
             }
+            i += 3;
         }
         return OK;
     }
@@ -439,16 +423,7 @@ final class HeadParser implements RequestView {
             }
             i++;
         } else {
-            while (i < end) {
-                byte b = buf.getByte(i);
-                if (b == ':') {
-                    break;
-                }
-                if (!Ascii.isRegName(b)) {
-                    return false;
-                }
-                i++;
-            }
+            i = scan(buf, start, end, Ascii.WHILE_REG_NAME);
             if (i == start) {
                 return false;
             }
@@ -468,6 +443,15 @@ final class HeadParser implements RequestView {
             port = port * 10 + (b - '0');
         }
         return port <= 65535;
+    }
+
+    /** The index of the first byte of {@code buf[from, to)} that {@code p} stops at, or {@code to}. */
+    private static int scan(ByteBuf buf, int from, int to, ByteProcessor p) {
+        if (from >= to) {
+            return to;
+        }
+        int i = buf.forEachByte(from, to - from, p);
+        return i < 0 ? to : i;
     }
 
     /** {@code HTTP/1.0} or {@code HTTP/1.1} exactly; another HTTP version is 505. */
@@ -510,10 +494,8 @@ final class HeadParser implements RequestView {
         if (eol > start + 12 && buf.getByte(start + 12) != ' ') {
             return 502;
         }
-        for (int i = start + 12; i < eol; i++) {
-            if (Ascii.isCtlNotTab(buf.getByte(i))) {
-                return 502;
-            }
+        if (scan(buf, start + 12, eol, Ascii.WHILE_FIELD_VALUE) < eol) {
+            return 502;
         }
         status = code;
         statusTextStart = start + 9;
@@ -547,20 +529,15 @@ final class HeadParser implements RequestView {
     }
 
     private int parseField(ByteBuf buf, int start, int eol) {
-        int i = start;
-        while (i < eol && Ascii.isTchar(buf.getByte(i))) {
-            i++;
-        }
+        int i = scan(buf, start, eol, Ascii.WHILE_TCHAR);
         // also rejects obs-fold (a line starting with whitespace) and whitespace before the colon
         if (i == start || i >= eol || buf.getByte(i) != ':') {
             return 400;
         }
         int nameEnd = i;
         int valueStart = Ascii.skipOws(buf, i + 1, eol);
-        for (int j = valueStart; j < eol; j++) {
-            if (Ascii.isCtlNotTab(buf.getByte(j))) {
-                return 400; // NUL, a lone CR, ...
-            }
+        if (scan(buf, valueStart, eol, Ascii.WHILE_FIELD_VALUE) < eol) {
+            return 400; // NUL, a lone CR, ...
         }
         int valueEnd = Ascii.trimOwsEnd(buf, valueStart, eol);
         ensureCapacity();
