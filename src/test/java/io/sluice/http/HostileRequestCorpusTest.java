@@ -222,6 +222,7 @@ class HostileRequestCorpusTest {
                 rejected("TLS client hello", 400, "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003"
                         + "\u0003\r\n\r\n"),
                 rejected("binary junk", 400, "\u0000\u00ff\u0000\u00ff\r\n\r\n"),
+                rejected("only empty lines, then nothing", CLOSE, "\r\n\r\n\r\n\r\n"),
                 // --- what must still work ---
                 served("CL list of identical values", post("Content-Length: 5, 5\r\nConnection: close\r\n", "hello"),
                         "/first"),
