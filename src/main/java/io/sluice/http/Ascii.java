@@ -1,12 +1,21 @@
 package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 
 import java.nio.charset.StandardCharsets;
 
 /** Byte-level ASCII helpers for parsing HTTP heads in place. */
 final class Ascii {
     private static final boolean[] TCHAR = new boolean[256];
+    /** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". */
+    private static final boolean[] UNRESERVED = new boolean[256];
+    /** RFC 3986 reg-name without pct-encoded: unreserved / sub-delims. */
+    private static final boolean[] REG_NAME = new boolean[256];
+    /** RFC 3986 path characters without pct-encoded: pchar / "/" (pchar = unreserved / sub-delims / ":" / "@"). */
+    private static final boolean[] PATH = new boolean[256];
+    /** RFC 3986 query characters without pct-encoded: pchar / "/" / "?". */
+    private static final boolean[] QUERY = new boolean[256];
 
     static {
         for (int c = '0'; c <= '9'; c++) {
@@ -19,7 +28,30 @@ final class Ascii {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TCHAR[c] = true;
         }
+        for (int c = 0; c < 128; c++) {
+            UNRESERVED[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || "-._~".indexOf(c) >= 0;
+            REG_NAME[c] = UNRESERVED[c] || "!$&'()*+,;=".indexOf(c) >= 0;
+            PATH[c] = REG_NAME[c] || c == ':' || c == '@' || c == '/';
+            QUERY[c] = PATH[c] || c == '?';
+        }
     }
+
+    /*
+     * Byte processors for ByteBuf.forEachByte, which checks the range once instead of at every getByte: each goes on
+     * while the byte belongs to its class, so forEachByte returns the index of the first byte that does not, or -1.
+     */
+    /** Token characters (a method, a field name). */
+    static final ByteProcessor WHILE_TCHAR = b -> TCHAR[b & 0xff];
+    /** Field value bytes: anything but control characters other than HTAB (obs-text included). */
+    static final ByteProcessor WHILE_FIELD_VALUE = b -> !isCtlNotTab(b);
+    /** Visible ASCII: stops at a space, a control character, DEL or a byte over 0x7f (the end of a target). */
+    static final ByteProcessor WHILE_VISIBLE = b -> b > ' ' && b != 0x7f;
+    /** Path segment characters: stops at '/', '?', '%' and at anything not allowed in a path. */
+    static final ByteProcessor WHILE_SEGMENT = b -> b != '/' && PATH[b & 0xff];
+    /** Query characters: stops at '%' and at anything not allowed in a query. */
+    static final ByteProcessor WHILE_QUERY = b -> QUERY[b & 0xff];
+    /** Reg-name characters without '%': stops at ':' and at anything not allowed in a host. */
+    static final ByteProcessor WHILE_REG_NAME = b -> REG_NAME[b & 0xff];
 
     private Ascii() {
     }
@@ -31,6 +63,25 @@ final class Ascii {
     /** RFC 9110 §5.6.2 token character. */
     static boolean isTchar(int b) {
         return TCHAR[b & 0xff];
+    }
+
+    /** RFC 3986 unreserved character (also what a percent-encoding must not encode in a normalised path). */
+    static boolean isUnreserved(int b) {
+        return UNRESERVED[b & 0xff];
+    }
+
+    /** Control characters other than HTAB (RFC 9110 §5.5 field values: no CTL but HTAB; obs-text allowed). */
+    static boolean isCtlNotTab(int b) {
+        return (b >= 0 && b < ' ' && b != '\t') || b == 0x7f;
+    }
+
+    /** The value of a hex digit, or -1. */
+    static int hexValue(int b) {
+        if (b >= '0' && b <= '9') {
+            return b - '0';
+        }
+        int lower = b | 0x20;
+        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
     }
 
     static int toLower(int b) {

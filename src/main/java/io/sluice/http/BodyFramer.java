@@ -20,15 +20,59 @@ final class BodyFramer {
 
     private enum Mode { LENGTH, CHUNKED, UNTIL_CLOSE }
 
-    private enum Chunk { SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_LINE, TRAILER_LF, LAST_LF }
+    /**
+     * Where the scan is in chunked framing (RFC 9112 §7.1). A chunk line is
+     * {@code chunk-size *( BWS ";" BWS ext-name [ BWS "=" BWS ( token / quoted-string ) ] ) CRLF}: the EXT_ states
+     * walk that grammar. The TRAILER_ states walk the field lines of the trailer section.
+     */
+    private enum Chunk {
+        SIZE(false),
+        /** Whitespace after the size or after an extension value: only more whitespace or ';' may follow. */
+        EXT_BEFORE_SEMI(true),
+        /** After ';': whitespace, then an extension name. */
+        EXT_BEFORE_NAME(true),
+        EXT_NAME(true),
+        /** Whitespace after a name: '=' or ';' must follow. */
+        EXT_AFTER_NAME(true),
+        /** After '=': whitespace, then a token or a quoted string. */
+        EXT_BEFORE_VALUE(true),
+        EXT_TOKEN(true),
+        EXT_QUOTED(true),
+        /** After a backslash in a quoted string. */
+        EXT_QUOTED_PAIR(true),
+        /** After a closing quote: whitespace, ';' or CR. */
+        EXT_AFTER_QUOTED(true),
+        SIZE_LF(false),
+        DATA(false),
+        DATA_CR(false),
+        DATA_LF(false),
+        /** At the start of a trailer line, or of the final blank line. */
+        TRAILER_START(false),
+        TRAILER_NAME(false),
+        TRAILER_VALUE(false),
+        TRAILER_LF(false),
+        LAST_LF(false);
 
+        /** Inside the chunk extensions of a chunk line. */
+        final boolean extension;
+
+        Chunk(boolean extension) {
+            this.extension = extension;
+        }
+    }
+
+    /** Hex digits of a chunk size: at most 15, so the size stays below 2^60 and never overflows. */
     private static final int MAX_SIZE_DIGITS = 15;
-    private static final int MAX_TRAILER_BYTES = 8 * 1024;
+    /** Bytes of chunk extensions on one chunk line, from the end of the size to the CR. */
+    static final int MAX_EXTENSION_BYTES = 4 * 1024;
+    /** Bytes of the trailer section's field lines, line ends not counted. */
+    static final int MAX_TRAILER_BYTES = 8 * 1024;
 
     private final Mode mode;
     private long remaining;
     private Chunk chunk = Chunk.SIZE;
     private int sizeDigits;
+    private int extensionBytes;
     private int trailerBytes;
     private boolean done;
 
@@ -101,24 +145,44 @@ final class BodyFramer {
                 continue;
             }
             byte b = buf.getByte(i++);
-            switch (chunk) {
-                case SIZE:
-                    int digit = hex(b);
-                    if (digit >= 0 && sizeDigits < MAX_SIZE_DIGITS) {
-                        remaining = remaining << 4 | digit;
-                        sizeDigits++;
-                    } else if (sizeDigits > 0 && (b == ';' || b == ' ' || b == '\t')) {
-                        chunk = Chunk.EXTENSION;
-                    } else if (sizeDigits > 0 && b == '\r') {
-                        chunk = Chunk.SIZE_LF;
-                    } else {
+            if (chunk.extension) {
+                if (b == '\r') {
+                    if (!extensionMayEnd(chunk)) {
                         return MALFORMED;
                     }
-                    break;
-                case EXTENSION:
-                    if (b == '\r') {
+                    chunk = Chunk.SIZE_LF;
+                    continue;
+                }
+                if (++extensionBytes > MAX_EXTENSION_BYTES) {
+                    return MALFORMED;
+                }
+                Chunk next = extension(chunk, b);
+                if (next == null) {
+                    return MALFORMED;
+                }
+                chunk = next;
+                continue;
+            }
+            switch (chunk) {
+                case SIZE:
+                    int digit = Ascii.hexValue(b);
+                    if (digit >= 0) {
+                        if (sizeDigits == MAX_SIZE_DIGITS) {
+                            return MALFORMED;
+                        }
+                        remaining = remaining << 4 | digit;
+                        sizeDigits++;
+                    } else if (sizeDigits == 0) {
+                        return MALFORMED;
+                    } else if (b == '\r') {
                         chunk = Chunk.SIZE_LF;
-                    } else if ((b >= 0 && b < ' ' && b != '\t') || b == 0x7f) {
+                    } else if (b == ';') {
+                        extensionBytes = 1;
+                        chunk = Chunk.EXT_BEFORE_NAME;
+                    } else if (b == ' ' || b == '\t') {
+                        extensionBytes = 1;
+                        chunk = Chunk.EXT_BEFORE_SEMI;
+                    } else {
                         return MALFORMED;
                     }
                     break;
@@ -146,15 +210,26 @@ final class BodyFramer {
                         chunk = Chunk.LAST_LF;
                         break;
                     }
-                    chunk = Chunk.TRAILER_LINE;
-                    if (!trailerByte(b)) {
+                    // a field name: a token, so also no obs-fold (a line starting with whitespace)
+                    if (!Ascii.isTchar(b) || !trailerByte()) {
                         return MALFORMED;
                     }
+                    chunk = Chunk.TRAILER_NAME;
                     break;
-                case TRAILER_LINE:
+                case TRAILER_NAME:
+                    if (!trailerByte()) {
+                        return MALFORMED;
+                    }
+                    if (b == ':') {
+                        chunk = Chunk.TRAILER_VALUE;
+                    } else if (!Ascii.isTchar(b)) {
+                        return MALFORMED; // whitespace before the colon, a CR, a control byte...
+                    }
+                    break;
+                case TRAILER_VALUE:
                     if (b == '\r') {
                         chunk = Chunk.TRAILER_LF;
-                    } else if (!trailerByte(b)) {
+                    } else if (!trailerByte() || Ascii.isCtlNotTab(b)) {
                         return MALFORMED;
                     }
                     break;
@@ -177,15 +252,46 @@ final class BodyFramer {
         return CONTINUES;
     }
 
-    private boolean trailerByte(byte b) {
-        return ++trailerBytes <= MAX_TRAILER_BYTES && !((b >= 0 && b < ' ' && b != '\t') || b == 0x7f);
+    /** Whether a chunk line may end (CR) in this extension state: not after ';', '=' or whitespace. */
+    private static boolean extensionMayEnd(Chunk state) {
+        return state == Chunk.EXT_NAME || state == Chunk.EXT_TOKEN || state == Chunk.EXT_AFTER_QUOTED;
     }
 
-    private static int hex(byte b) {
-        if (b >= '0' && b <= '9') {
-            return b - '0';
+    /** The extension state after byte {@code b} (not the CR ending the line), or {@code null} if malformed. */
+    private static Chunk extension(Chunk state, byte b) {
+        boolean ws = b == ' ' || b == '\t';
+        switch (state) {
+            case EXT_BEFORE_SEMI:
+                return ws ? state : b == ';' ? Chunk.EXT_BEFORE_NAME : null;
+            case EXT_BEFORE_NAME:
+                return ws ? state : Ascii.isTchar(b) ? Chunk.EXT_NAME : null;
+            case EXT_NAME:
+            case EXT_AFTER_NAME:
+                if (state == Chunk.EXT_NAME && Ascii.isTchar(b)) {
+                    return state;
+                }
+                return ws ? Chunk.EXT_AFTER_NAME : b == '=' ? Chunk.EXT_BEFORE_VALUE
+                        : b == ';' ? Chunk.EXT_BEFORE_NAME : null;
+            case EXT_BEFORE_VALUE:
+                return ws ? state : b == '"' ? Chunk.EXT_QUOTED : Ascii.isTchar(b) ? Chunk.EXT_TOKEN : null;
+            case EXT_TOKEN:
+            case EXT_AFTER_QUOTED:
+                if (state == Chunk.EXT_TOKEN && Ascii.isTchar(b)) {
+                    return state;
+                }
+                return ws ? Chunk.EXT_BEFORE_SEMI : b == ';' ? Chunk.EXT_BEFORE_NAME : null;
+            case EXT_QUOTED:
+                // qdtext (HTAB, SP, VCHAR but '"' and '\\', obs-text), a quoted-pair, or the closing quote
+                return b == '"' ? Chunk.EXT_AFTER_QUOTED : b == '\\' ? Chunk.EXT_QUOTED_PAIR
+                        : Ascii.isCtlNotTab(b) ? null : state;
+            case EXT_QUOTED_PAIR:
+                return Ascii.isCtlNotTab(b) ? null : Chunk.EXT_QUOTED;
+            default:
+                throw new IllegalStateException(state.name());
         }
-        int lower = b | 0x20;
-        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+    }
+
+    private boolean trailerByte() {
+        return ++trailerBytes <= MAX_TRAILER_BYTES;
     }
 }

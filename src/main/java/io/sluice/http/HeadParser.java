@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 import io.sluice.route.RequestView;
 
 import java.util.Arrays;
@@ -10,19 +11,44 @@ import java.util.Arrays;
  * fields. It records offsets into the buffer and the framing facts the proxy needs, and allocates nothing per
  * head. One instance per event loop, reused: results are valid until the next {@code parse} call on that loop.
  * A failure is a value: {@link #parseRequest} and {@link #parseResponse} return an HTTP status, 0 on success.
+ *
+ * <p>Request targets are checked per a {@link TargetPolicy}. Strict (the default), because routes match the raw
+ * path and a server must not be able to read a different one: origin-form and absolute-form paths hold RFC 3986
+ * characters only, with valid percent-encodings, and are in normal form (no dot segments, "." or ".." also before a
+ * ';' parameter; no percent-encoded unreserved character; no empty segment); the query holds RFC 3986 characters
+ * only; an absolute-form authority and the Host field are a valid host[:port] without userinfo.
  */
 final class HeadParser implements RequestView {
     static final int OK = 0;
+
+    /**
+     * How strictly a request target and the Host field are checked; build one per listener from its configuration
+     * and pass it to every {@link #parseRequest} call of that listener.
+     *
+     * @param lenientTargets     accept any visible ASCII in the target (no RFC 3986 character or normal-form rules)
+     *                           and any Host value: the behaviour before issue 7, for origins that need odd paths
+     * @param rejectAbsoluteForm answer 400 to an absolute-form target ({@code GET http://host/p}), which only
+     *                           forward proxies need
+     */
+    record TargetPolicy(boolean lenientTargets, boolean rejectAbsoluteForm) {
+        /** The default: strict targets, absolute-form accepted. */
+        static final TargetPolicy STRICT = new TargetPolicy(false, false);
+    }
+
     /** Header slots: name start, name end, value start, value end, line end (after CRLF). */
     private static final int SLOT = 5;
     private static final byte[] CHUNKED = Ascii.bytes("chunked");
     private static final byte[] CLOSE = Ascii.bytes("close");
     private static final byte[] KEEP_ALIVE = Ascii.bytes("keep-alive");
     private static final byte[] CONTINUE = Ascii.bytes("100-continue");
+    private static final byte[] HTTP = Ascii.bytes("http");
+    private static final byte[] HTTPS = Ascii.bytes("https");
 
     private int[] slots = new int[SLOT * 32];
     private HeaderName[] names = new HeaderName[32];
     private int count;
+    /** The current request's policy wants Host checked as an authority. */
+    private boolean strictHost;
 
     // request line
     Method method;
@@ -50,6 +76,8 @@ final class HeadParser implements RequestView {
     boolean chunked;
     /** A Transfer-Encoding whose final coding is not chunked (responses only: body ends at close). */
     boolean transferEncodingNotChunked;
+    /** A Transfer-Encoding field was present. */
+    private boolean transferEncoding;
     boolean connectionClose;
     boolean connectionKeepAlive;
     /** Connection names other header fields, which then are hop-by-hop too. */
@@ -124,18 +152,24 @@ final class HeadParser implements RequestView {
         return pathEnd;
     }
 
+    /** {@link #parseRequest(ByteBuf, int, int, int, int, TargetPolicy)} with {@link TargetPolicy#STRICT}. */
+    int parseRequest(ByteBuf buf, int start, int end, int maxRequestLine, int maxHeaders) {
+        return parseRequest(buf, start, end, maxRequestLine, maxHeaders, TargetPolicy.STRICT);
+    }
+
     /**
      * Parses a request head occupying {@code buf[start, end)}, {@code end} just after the blank line.
      *
      * @return 0, or the status to answer with: 400, 414, 431, 501 or 505
      */
-    int parseRequest(ByteBuf buf, int start, int end, int maxRequestLine, int maxHeaders) {
+    int parseRequest(ByteBuf buf, int start, int end, int maxRequestLine, int maxHeaders, TargetPolicy policy) {
         reset();
+        strictHost = !policy.lenientTargets();
         int lineEnd = buf.indexOf(start, end, (byte) '\n');
         if (lineEnd - start + 1 > maxRequestLine) {
             return 414;
         }
-        int r = parseRequestLine(buf, start, lineEnd);
+        int r = parseRequestLine(buf, start, lineEnd, policy);
         if (r != OK) {
             return r;
         }
@@ -148,6 +182,9 @@ final class HeadParser implements RequestView {
         }
         if (transferEncodingNotChunked) {
             return 400;
+        }
+        if (transferEncoding && !http11) {
+            return 400; // RFC 9112 §6.1: HTTP/1.0 has no transfer coding, the framing is faulty
         }
         if (hostStart < 0 ? http11 : hostStart == -2) {
             return 400; // missing in HTTP/1.1, or more than one Host field
@@ -162,6 +199,7 @@ final class HeadParser implements RequestView {
      */
     int parseResponse(ByteBuf buf, int start, int end, int maxHeaders) {
         reset();
+        strictHost = false;
         int lineEnd = buf.indexOf(start, end, (byte) '\n');
         if (parseStatusLine(buf, start, lineEnd) != OK) {
             return 502;
@@ -171,6 +209,9 @@ final class HeadParser implements RequestView {
         }
         if (chunked && contentLength >= 0) {
             return 502;
+        }
+        if (transferEncoding && !http11) {
+            return 502; // RFC 9112 §6.1: faulty framing
         }
         return OK;
     }
@@ -187,6 +228,7 @@ final class HeadParser implements RequestView {
         contentLength = -1;
         chunked = false;
         transferEncodingNotChunked = false;
+        transferEncoding = false;
         connectionClose = false;
         connectionKeepAlive = false;
         connectionNamesHeaders = false;
@@ -194,15 +236,12 @@ final class HeadParser implements RequestView {
         upgrade = false;
     }
 
-    private int parseRequestLine(ByteBuf buf, int start, int lf) {
+    private int parseRequestLine(ByteBuf buf, int start, int lf, TargetPolicy policy) {
         if (lf < 0 || lf == start || buf.getByte(lf - 1) != '\r') {
             return 400;
         }
         int eol = lf - 1;
-        int i = start;
-        while (i < eol && Ascii.isTchar(buf.getByte(i))) {
-            i++;
-        }
+        int i = scan(buf, start, eol, Ascii.WHILE_TCHAR);
         if (i == start || i >= eol || buf.getByte(i) != ' ') {
             return 400;
         }
@@ -210,13 +249,7 @@ final class HeadParser implements RequestView {
         methodStart = start;
         methodEnd = i;
         targetStart = ++i;
-        while (i < eol) {
-            byte b = buf.getByte(i);
-            if (b <= ' ' || b == 0x7f) {
-                break;
-            }
-            i++;
-        }
+        i = scan(buf, i, eol, Ascii.WHILE_VISIBLE);
         targetEnd = i;
         if (targetEnd == targetStart || i >= eol || buf.getByte(i) != ' ') {
             return 400;
@@ -228,10 +261,10 @@ final class HeadParser implements RequestView {
         if (method == Method.CONNECT) {
             return 501;
         }
-        return parseTarget(buf);
+        return parseTarget(buf, policy);
     }
 
-    private int parseTarget(ByteBuf buf) {
+    private int parseTarget(ByteBuf buf, TargetPolicy policy) {
         byte first = buf.getByte(targetStart);
         if (first == '/') {
             pathStart = targetStart;
@@ -240,26 +273,185 @@ final class HeadParser implements RequestView {
                 return 400;
             }
             pathStart = targetStart;
+            pathEnd = targetEnd;
+            return OK;
         } else {
-            int schemeEnd = buf.indexOf(targetStart, targetEnd, (byte) ':');
-            int schemeLen = schemeEnd - targetStart;
-            boolean http = schemeLen == 4 && Ascii.equalsIgnoreCase(buf, targetStart, Ascii.bytes("http"));
-            boolean https = schemeLen == 5 && Ascii.equalsIgnoreCase(buf, targetStart, Ascii.bytes("https"));
-            if (!(http || https) || targetEnd - schemeEnd < 4 || buf.getByte(schemeEnd + 1) != '/'
-                    || buf.getByte(schemeEnd + 2) != '/') {
+            if (policy.rejectAbsoluteForm()) {
                 return 400;
             }
-            authorityStart = schemeEnd + 3;
-            int slash = buf.indexOf(authorityStart, targetEnd, (byte) '/');
-            authorityEnd = slash < 0 ? targetEnd : slash;
-            if (authorityEnd == authorityStart || buf.indexOf(authorityStart, authorityEnd, (byte) '@') >= 0) {
-                return 400;
+            int r = parseAuthority(buf, policy);
+            if (r != OK) {
+                return r;
             }
-            pathStart = authorityEnd;
         }
-        int q = buf.indexOf(pathStart, targetEnd, (byte) '?');
-        pathEnd = q < 0 ? targetEnd : q;
+        if (policy.lenientTargets()) {
+            int q = buf.indexOf(pathStart, targetEnd, (byte) '?');
+            pathEnd = q < 0 ? targetEnd : q;
+            return OK;
+        }
+        return strictPathAndQuery(buf);
+    }
+
+    /** The scheme and authority of an absolute-form target; {@link #pathStart} is where its path begins. */
+    private int parseAuthority(ByteBuf buf, TargetPolicy policy) {
+        int schemeEnd = buf.indexOf(targetStart, targetEnd, (byte) ':');
+        int schemeLen = schemeEnd - targetStart;
+        boolean http = schemeLen == 4 && Ascii.equalsIgnoreCase(buf, targetStart, HTTP);
+        boolean https = schemeLen == 5 && Ascii.equalsIgnoreCase(buf, targetStart, HTTPS);
+        if (!(http || https) || targetEnd - schemeEnd < 4 || buf.getByte(schemeEnd + 1) != '/'
+                || buf.getByte(schemeEnd + 2) != '/') {
+            return 400;
+        }
+        authorityStart = schemeEnd + 3;
+        int i = authorityStart;
+        while (i < targetEnd) {
+            byte b = buf.getByte(i);
+            if (b == '/' || b == '?' || b == '#') {
+                break;
+            }
+            i++;
+        }
+        authorityEnd = i;
+        if (authorityEnd == authorityStart || buf.indexOf(authorityStart, authorityEnd, (byte) '@') >= 0) {
+            return 400; // no host, or userinfo (RFC 9110 §4.2.4: a recipient treats it as an error)
+        }
+        if (!policy.lenientTargets() && !validAuthority(buf, authorityStart, authorityEnd)) {
+            return 400;
+        }
+        pathStart = authorityEnd;
+        if (pathStart < targetEnd && buf.getByte(pathStart) != '/') {
+            // "http://h?q" (or '#'): the origin-form sent on would have to be made up ("/?q"); nobody sends it
+            return 400;
+        }
         return OK;
+    }
+
+    /**
+     * Checks {@code [pathStart, targetEnd)} and sets {@link #pathEnd}: RFC 3986 characters, valid percent-encoding,
+     * and a path in normal form, since routes match it raw and a server that normalised it would see another path.
+     */
+    private int strictPathAndQuery(ByteBuf buf) {
+        int end = targetEnd;
+        int i = pathStart;
+        int segment = -1; // start of the current segment, once a '/' was seen
+        pathEnd = end;
+        while ((i = scan(buf, i, end, Ascii.WHILE_SEGMENT)) < end) {
+            byte b = buf.getByte(i);
+            if (b == '/') {
+                if (segment >= 0 && !normalSegment(buf, segment, i, false)) {
+                    return 400;
+                }
+                segment = ++i;
+            } else if (b == '?') {
+                pathEnd = i;
+                break;
+            } else if (b == '%') {
+                int v = percentEncoded(buf, i, end);
+                if (v < 0 || Ascii.isUnreserved(v)) {
+                    return 400; // malformed, or should not be encoded (%2e is a dot segment in disguise)
+                }
+                i += 3;
+            } else {
+                return 400;
+            }
+        }
+        if (segment >= 0 && !normalSegment(buf, segment, pathEnd, true)) {
+            return 400;
+        }
+        i = pathEnd + 1;
+        while (i < end && (i = scan(buf, i, end, Ascii.WHILE_QUERY)) < end) {
+            if (buf.getByte(i) != '%' || percentEncoded(buf, i, end) < 0) {
+                return 400;
+            }
+            i += 3;
+        }
+        return OK;
+    }
+
+    /**
+     * Whether the path segment {@code [start, end)} is in normal form: not "." or "..", also not before a ';'
+     * parameter (some servers drop parameters first: Tomcat reads "/..;/" as "/../"), and not empty unless
+     * {@code last} (a trailing slash; an empty segment elsewhere is "//", which some servers merge).
+     */
+    private static boolean normalSegment(ByteBuf buf, int start, int end, boolean last) {
+        if (start == end) {
+            return last;
+        }
+        int e = start;
+        while (e < end && buf.getByte(e) == '.') {
+            e++;
+        }
+        int dots = e - start;
+        return dots == 0 || dots > 2 || (e < end && buf.getByte(e) != ';');
+    }
+
+    /** The byte a {@code %XX} at {@code i} encodes, or -1 when it is not '%' and two hex digits. */
+    private static int percentEncoded(ByteBuf buf, int i, int end) {
+        if (i + 2 >= end) {
+            return -1;
+        }
+        int hi = Ascii.hexValue(buf.getByte(i + 1));
+        int lo = Ascii.hexValue(buf.getByte(i + 2));
+        return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+    }
+
+    /**
+     * RFC 3986 {@code host [":" port]} without userinfo: an IP-literal of hex digits, ':' and '.', or a reg-name
+     * (IPv4 included) of unreserved and sub-delims characters; percent-encoding is refused so that a host
+     * compares as the bytes it is; a port of 1 to 5 digits up to 65535.
+     */
+    private static boolean validAuthority(ByteBuf buf, int start, int end) {
+        if (start == end) {
+            return false;
+        }
+        int i = start;
+        if (buf.getByte(start) == '[') {
+            boolean colon = false;
+            for (i = start + 1; i < end; i++) {
+                byte b = buf.getByte(i);
+                if (b == ']') {
+                    break;
+                }
+                if (b == ':') {
+                    colon = true;
+                } else if (b != '.' && Ascii.hexValue(b) < 0) {
+                    return false;
+                }
+            }
+            if (i == end || !colon) {
+                return false;
+            }
+            i++;
+        } else {
+            i = scan(buf, start, end, Ascii.WHILE_REG_NAME);
+            if (i == start) {
+                return false;
+            }
+        }
+        if (i == end) {
+            return true;
+        }
+        if (buf.getByte(i) != ':' || end - i < 2 || end - i > 6) {
+            return false;
+        }
+        int port = 0;
+        for (i++; i < end; i++) {
+            byte b = buf.getByte(i);
+            if (b < '0' || b > '9') {
+                return false;
+            }
+            port = port * 10 + (b - '0');
+        }
+        return port <= 65535;
+    }
+
+    /** The index of the first byte of {@code buf[from, to)} that {@code p} stops at, or {@code to}. */
+    private static int scan(ByteBuf buf, int from, int to, ByteProcessor p) {
+        if (from >= to) {
+            return to;
+        }
+        int i = buf.forEachByte(from, to - from, p);
+        return i < 0 ? to : i;
     }
 
     /** {@code HTTP/1.0} or {@code HTTP/1.1} exactly; another HTTP version is 505. */
@@ -302,11 +494,8 @@ final class HeadParser implements RequestView {
         if (eol > start + 12 && buf.getByte(start + 12) != ' ') {
             return 502;
         }
-        for (int i = start + 12; i < eol; i++) {
-            byte b = buf.getByte(i);
-            if ((b >= 0 && b < ' ' && b != '\t') || b == 0x7f) {
-                return 502;
-            }
+        if (scan(buf, start + 12, eol, Ascii.WHILE_FIELD_VALUE) < eol) {
+            return 502;
         }
         status = code;
         statusTextStart = start + 9;
@@ -340,21 +529,15 @@ final class HeadParser implements RequestView {
     }
 
     private int parseField(ByteBuf buf, int start, int eol) {
-        int i = start;
-        while (i < eol && Ascii.isTchar(buf.getByte(i))) {
-            i++;
-        }
+        int i = scan(buf, start, eol, Ascii.WHILE_TCHAR);
         // also rejects obs-fold (a line starting with whitespace) and whitespace before the colon
         if (i == start || i >= eol || buf.getByte(i) != ':') {
             return 400;
         }
         int nameEnd = i;
         int valueStart = Ascii.skipOws(buf, i + 1, eol);
-        for (int j = valueStart; j < eol; j++) {
-            byte b = buf.getByte(j);
-            if ((b >= 0 && b < ' ' && b != '\t') || b == 0x7f) {
-                return 400;
-            }
+        if (scan(buf, valueStart, eol, Ascii.WHILE_FIELD_VALUE) < eol) {
+            return 400; // NUL, a lone CR, ...
         }
         int valueEnd = Ascii.trimOwsEnd(buf, valueStart, eol);
         ensureCapacity();
@@ -365,12 +548,18 @@ final class HeadParser implements RequestView {
         slots[s + 3] = valueEnd;
         HeaderName name = HeaderName.classify(buf, start, nameEnd);
         names[count] = name;
+        if (name == HeaderName.OTHER && framingLookalike(buf, start, nameEnd)) {
+            return 400;
+        }
         return interpret(name, buf, valueStart, valueEnd);
     }
 
     private int interpret(HeaderName name, ByteBuf buf, int start, int end) {
         switch (name) {
             case HOST:
+                if (strictHost && start < end && !validAuthority(buf, start, end)) {
+                    return 400; // RFC 9112 §3.2: an invalid Host value (empty is valid)
+                }
                 if (hostStart != -1) {
                     hostStart = -2;
                     return OK;
@@ -433,6 +622,10 @@ final class HeadParser implements RequestView {
     }
 
     private int transferEncoding(ByteBuf buf, int start, int end) {
+        transferEncoding = true;
+        if (start == end) {
+            return 400; // an empty Transfer-Encoding: one peer may ignore it, another not
+        }
         int i = start;
         while (i < end) {
             int comma = buf.indexOf(i, end, (byte) ',');
@@ -451,6 +644,27 @@ final class HeadParser implements RequestView {
             i = comma < 0 ? end : Ascii.skipOws(buf, comma + 1, end);
         }
         return OK;
+    }
+
+    /**
+     * Whether a field name is Content-Length or Transfer-Encoding with '_' for '-': a server behind a CGI-style
+     * gateway maps both to the same variable, and would frame the message differently from Sluice.
+     */
+    private static boolean framingLookalike(ByteBuf buf, int start, int end) {
+        int len = end - start;
+        if (len != HeaderName.CONTENT_LENGTH.lower.length && len != HeaderName.TRANSFER_ENCODING.lower.length
+                || buf.indexOf(start, end, (byte) '_') < 0) {
+            return false;
+        }
+        byte[] lower = len == HeaderName.CONTENT_LENGTH.lower.length ? HeaderName.CONTENT_LENGTH.lower
+                : HeaderName.TRANSFER_ENCODING.lower;
+        for (int i = 0; i < len; i++) {
+            int b = Ascii.toLower(buf.getByte(start + i));
+            if (b != lower[i] && !(b == '_' && lower[i] == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void connection(ByteBuf buf, int start, int end) {
