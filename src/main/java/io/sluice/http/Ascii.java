@@ -99,6 +99,23 @@ final class Ascii {
     }
 
     /** Whether {@code buf} holds exactly {@code bytes} at {@code start} (the caller checked the length). */
+    /**
+     * Whether the name {@code buf[start, end)} is {@code lower} (a lower-case name with '-') spelt with at least one
+     * '_' for a '-': a CGI-style gateway maps both spellings to the same variable.
+     */
+    static boolean isUnderscoreLookalike(ByteBuf buf, int start, int end, byte[] lower) {
+        if (end - start != lower.length || buf.indexOf(start, end, (byte) '_') < 0) {
+            return false;
+        }
+        for (int i = 0; i < lower.length; i++) {
+            int b = toLower(buf.getByte(start + i));
+            if (b != lower[i] && !(b == '_' && lower[i] == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static boolean sameBytes(ByteBuf buf, int start, byte[] bytes) {
         for (int i = 0; i < bytes.length; i++) {
             if (buf.getByte(start + i) != bytes[i]) {

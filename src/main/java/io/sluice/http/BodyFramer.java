@@ -70,6 +70,8 @@ final class BodyFramer {
 
     private final Mode mode;
     private long remaining;
+    /** Chunked: the sizes of the chunks begun so far, added up (saturating). */
+    private long declaredPayload;
     private Chunk chunk = Chunk.SIZE;
     private int sizeDigits;
     private int extensionBytes;
@@ -96,6 +98,14 @@ final class BodyFramer {
 
     boolean isDone() {
         return done;
+    }
+
+    /**
+     * Chunked: the payload announced by the chunk sizes read so far, a chunk counting in full as soon as its size
+     * line is in, so that a body over a limit is caught before its oversized chunk is relayed.
+     */
+    long declaredPayload() {
+        return declaredPayload;
     }
 
     boolean isChunked() {
@@ -191,6 +201,7 @@ final class BodyFramer {
                         return MALFORMED;
                     }
                     chunk = remaining == 0 ? Chunk.TRAILER_START : Chunk.DATA;
+                    declaredPayload = Math.min(Long.MAX_VALUE / 2, declaredPayload + remaining);
                     sizeDigits = 0;
                     break;
                 case DATA_CR:

@@ -257,7 +257,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return false;
         }
         HeadParser p = loop.parser;
-        int status = p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers());
+        int status = p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers(),
+                listener.targetPolicy);
         if (status != HeadParser.OK) {
             reject(status);
             return false;
@@ -370,7 +371,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return false;
         }
         HeadParser p = loop.parser;
-        if (p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers())
+        if (p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers(),
+                listener.targetPolicy)
                 != HeadParser.OK || !p.method.idempotent || p.chunked || p.contentLength > 0 || p.expectContinue
                 || p.upgrade) {
             return false;

@@ -86,6 +86,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private final boolean upgrade;
     private ServerConnection serverSide;
     private boolean serverNeedsFlush;
+    /** The request body went over {@code limits.body}: it is not all sent, and no more of it is read. */
+    private boolean bodyRefused;
     /** Whether what is sent is kept, until the first response byte, to be replayed if the connection was stale. */
     private boolean recordReplay;
     /** The head as sent, kept by reference: its reader index is restored to replay it, so nothing is copied. */
@@ -182,7 +184,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     // ---- request side ----
 
     boolean requestSent() {
-        return requestBody == null || requestBody.isDone();
+        return !bodyRefused && (requestBody == null || requestBody.isDone());
     }
 
     boolean readyForBody() {
@@ -197,6 +199,14 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (end == BodyFramer.MALFORMED) {
             releaseServer(CloseReason.CLIENT_ABORT, false);
             fail(400);
+            return;
+        }
+        if (requestBody.declaredPayload() > client.listener.limits.body()) {
+            // a chunked body over limits.body: the server got part of it, so its connection cannot be reused, and
+            // the client's connection closes after the answer, the rest of the body unread
+            bodyRefused = true;
+            releaseServer(CloseReason.CLIENT_ABORT, false);
+            fail(413);
             return;
         }
         int stop = end < 0 ? to : end;

@@ -186,8 +186,8 @@ final class HeadParser implements RequestView {
         if (transferEncoding && !http11) {
             return 400; // RFC 9112 §6.1: HTTP/1.0 has no transfer coding, the framing is faulty
         }
-        if (hostStart < 0 ? http11 : hostStart == -2) {
-            return 400; // missing in HTTP/1.1, or more than one Host field
+        if (hostStart == -2 || hostStart == -1 && http11) {
+            return 400; // more than one Host field (any version), or none in HTTP/1.1
         }
         return OK;
     }
@@ -648,23 +648,11 @@ final class HeadParser implements RequestView {
 
     /**
      * Whether a field name is Content-Length or Transfer-Encoding with '_' for '-': a server behind a CGI-style
-     * gateway maps both to the same variable, and would frame the message differently from Sluice.
+     * gateway would frame the message by it, differently from Sluice.
      */
     private static boolean framingLookalike(ByteBuf buf, int start, int end) {
-        int len = end - start;
-        if (len != HeaderName.CONTENT_LENGTH.lower.length && len != HeaderName.TRANSFER_ENCODING.lower.length
-                || buf.indexOf(start, end, (byte) '_') < 0) {
-            return false;
-        }
-        byte[] lower = len == HeaderName.CONTENT_LENGTH.lower.length ? HeaderName.CONTENT_LENGTH.lower
-                : HeaderName.TRANSFER_ENCODING.lower;
-        for (int i = 0; i < len; i++) {
-            int b = Ascii.toLower(buf.getByte(start + i));
-            if (b != lower[i] && !(b == '_' && lower[i] == '-')) {
-                return false;
-            }
-        }
-        return true;
+        return Ascii.isUnderscoreLookalike(buf, start, end, HeaderName.CONTENT_LENGTH.lower)
+                || Ascii.isUnderscoreLookalike(buf, start, end, HeaderName.TRANSFER_ENCODING.lower);
     }
 
     private void connection(ByteBuf buf, int start, int end) {

@@ -80,6 +80,11 @@ final class HeadWriter {
                         continue;
                     }
                     break;
+                case OTHER:
+                    if (forwardingLookalike(src, p.nameStart(h), p.nameEnd(h)) || p.isHopByHop(src, h)) {
+                        continue;
+                    }
+                    break;
                 default:
                     if (p.isHopByHop(src, h)) {
                         continue;
@@ -203,5 +208,15 @@ final class HeadWriter {
             out.writeBytes(src, p.valueStart(h), p.valueEnd(h) - p.valueStart(h));
         }
         return !first;
+    }
+
+    /**
+     * An X-Forwarded-* field spelt with '_' (X_Forwarded_For): Sluice replaces the real ones, and a server behind a
+     * CGI-style gateway would take the lookalike for them, trusting a client address the client made up.
+     */
+    private static boolean forwardingLookalike(ByteBuf buf, int start, int end) {
+        return Ascii.isUnderscoreLookalike(buf, start, end, HeaderName.X_FORWARDED_FOR.lower)
+                || Ascii.isUnderscoreLookalike(buf, start, end, HeaderName.X_FORWARDED_HOST.lower)
+                || Ascii.isUnderscoreLookalike(buf, start, end, HeaderName.X_FORWARDED_PROTO.lower);
     }
 }

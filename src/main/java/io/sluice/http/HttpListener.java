@@ -22,6 +22,7 @@ public final class HttpListener {
     final long requestHeaderNanos;
     final long bodyIdleNanos;
     final long keepaliveIdleNanos;
+    final HeadParser.TargetPolicy targetPolicy;
     /** Screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}. */
     private final Screen screen;
 
@@ -34,6 +35,8 @@ public final class HttpListener {
         this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
         this.bodyIdleNanos = config.timeouts().bodyIdle().toNanos();
         this.keepaliveIdleNanos = config.timeouts().keepaliveIdle().toNanos();
+        this.targetPolicy = new HeadParser.TargetPolicy(!config.requestTarget().strict(),
+                !config.requestTarget().absoluteForm());
     }
 
     public ListenerConfig config() {

@@ -345,6 +345,7 @@ class HeadParserTest {
         "NUL in value|GET / HTTP/1.1\\r\\nHost: x\\r\\nX: a\\u0000b\\r\\n\\r\\n|400",
         "no Host in 1.1|GET / HTTP/1.1\\r\\nX: y\\r\\n\\r\\n|400",
         "two Hosts|GET / HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n|400",
+        "two Hosts in 1.0|GET / HTTP/1.0\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n|400",
         "bad method|G(T / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n|400",
         "HTTP/2.0|GET / HTTP/2.0\\r\\nHost: x\\r\\n\\r\\n|505",
         "garbage version|GET / HTTX/1.1\\r\\nHost: x\\r\\n\\r\\n|400",

@@ -83,6 +83,21 @@ class HeaderRewriteTest {
     }
 
     @Test
+    void underscoreLookalikesOfForwardingHeadersAreDropped() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.start(origin);
+        try (RawHttpClient c = proxy.connect()) {
+            c.send(RawHttpClient.request("GET", "/plain", "Host: plain.example", "X_Forwarded_For: 10.0.0.1",
+                    "x-forwarded_host: evil.example", "X_FORWARDED_PROTO: https", "X_Other_Field: kept"));
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        TestOrigin.Request req = origin.lastRequest();
+        assertThat(req.headerNames()).doesNotContain("X_Forwarded_For", "x-forwarded_host", "X_FORWARDED_PROTO");
+        assertThat(req.headers("X-Forwarded-For")).containsExactly("127.0.0.1");
+        assertThat(req.header("X_Other_Field")).isEqualTo("kept");
+    }
+
+    @Test
     void forwardingHeadersAddedWhenAbsent() throws Exception {
         TestOrigin origin = proxy.origin();
         proxy.start(origin);

@@ -53,6 +53,32 @@ class RequestLimitsTest {
     }
 
     @Test
+    void chunkedBodyOverTheLimitGets413AndTheServerConnectionIsClosed() throws Exception {
+        try (RawHttpClient c = proxy.connect()) {
+            c.send("POST /upload HTTP/1.1\r\nHost: example\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "1f4\r\n" + "x".repeat(500) + "\r\n");
+            c.send("1f5\r\n" + "y".repeat(501) + "\r\n0\r\n\r\n");
+            RawResponse r = c.readResponse();
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
+        }
+        assertThat(origin.requests()).as("the server never saw a complete request").isEmpty();
+        assertThat(proxy.get("/after").status()).isEqualTo(200);
+        assertThat(origin.requests()).hasSize(1);
+        assertThat(origin.accepted()).as("on a fresh server connection").isEqualTo(2);
+    }
+
+    @Test
+    void chunkedBodyAtTheLimitGoesThrough() throws Exception {
+        try (RawHttpClient c = proxy.connect()) {
+            c.send("POST /upload HTTP/1.1\r\nHost: example\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "1f4\r\n" + "x".repeat(500) + "\r\n1f4\r\n" + "y".repeat(500) + "\r\n0\r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        assertThat(origin.lastRequest().bodyLength()).isEqualTo(1000);
+    }
+
+    @Test
     void theLastRequestOfAConnectionIsAnsweredWithClose() throws Exception {
         try (RawHttpClient c = proxy.connect()) {
             assertThat(c.send(GET).readResponse().hasToken("Connection", "close")).isFalse();
