@@ -276,17 +276,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return false;
         }
         if (route == null) {
-            return answerWithoutServer(404, "", end, keepAlive, body != null, p.http11);
+            return answerWithoutServer(404, "", end, keepAlive, body != null, p);
         }
         long wait = rateWait(route);
         if (wait > 0) {
             listener.limiter.stats().rateLimited();
             return answerWithoutServer(429, "Retry-After: " + TokenBucket.retryAfterSeconds(wait) + "\r\n", end,
-                    keepAlive, body != null, p.http11);
+                    keepAlive, body != null, p);
         }
         String challenge = route.auth() == null ? null : route.auth().refusal(pending, p);
         if (challenge != null) {
-            return answerWithoutServer(401, challenge, end, keepAlive, body != null, p.http11);
+            return answerWithoutServer(401, challenge, end, keepAlive, body != null, p);
         }
         boolean upgrade = p.upgrade && p.http11 && body == null
                 && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
@@ -327,10 +327,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      * @return whether processing may go on
      */
     private boolean answerWithoutServer(int status, String fields, int end, boolean keepAlive, boolean hasBody,
-                                        boolean http11) {
+                                        HeadParser request) {
         pending.readerIndex(end);
         boolean close = !keepAlive || hasBody;
-        respondLocally(status, fields, close, !http11 && keepAlive);
+        respondLocally(status, fields, close, !request.http11 && keepAlive, request.method == Method.HEAD);
         if (!close) {
             requestFinished();
         }
@@ -514,13 +514,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         timer.arm(listener.keepaliveIdleNanos);
     }
 
-    /** Answers with a status of Sluice's own, the connection closing afterwards if {@code close}. */
-    void respondLocally(int status, boolean close, boolean keepAlive10) {
-        respondLocally(status, "", close, keepAlive10);
-    }
-
-    private void respondLocally(int status, String fields, boolean close, boolean keepAlive10) {
-        channel.write(LocalResponse.of(channel.alloc(), status, fields, close, keepAlive10), channel.voidPromise());
+    /**
+     * Answers with a status of Sluice's own, the connection closing afterwards if {@code close}.
+     *
+     * @param toHead the request was HEAD: no body
+     */
+    void respondLocally(int status, String fields, boolean close, boolean keepAlive10, boolean toHead) {
+        channel.write(LocalResponse.of(channel.alloc(), status, fields, close, keepAlive10, toHead),
+                channel.voidPromise());
         if (close) {
             closeAfterFlush(true);
         } else {
@@ -529,7 +530,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
 
     private void reject(int status) {
-        respondLocally(status, true, false);
+        respondLocally(status, "", true, false, false);
     }
 
     /** Closes at once, dropping what is queued: used when a response cannot be completed. */

@@ -959,8 +959,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             return;
         }
         finish();
-        client.respondLocally(status, !clientKeepAlive || !wholeRequestRead || client.isClosing(),
-                !clientHttp11 && clientKeepAlive);
+        client.respondLocally(status, "", !clientKeepAlive || !wholeRequestRead || client.isClosing(),
+                !clientHttp11 && clientKeepAlive, method == Method.HEAD);
         client.exchangeFinished(this, !clientKeepAlive || !wholeRequestRead);
     }
 
@@ -969,7 +969,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         boolean close = !clientKeepAlive || !wholeRequestRead || client.isClosing();
         ResponseOutput local = new ResponseOutput(client);
         local.hold(new HeldBytes(client.loop.budget, null));
-        local.head(LocalResponse.of(client.channel.alloc(), status, close, !clientHttp11 && clientKeepAlive), false,
+        local.head(LocalResponse.of(client.channel.alloc(), status, "", close, !clientHttp11 && clientKeepAlive,
+                method == Method.HEAD), false,
                 false, close);
         finish();
         out = local;

@@ -207,7 +207,9 @@ final class HeadParser implements RequestView {
         if (parseFields(buf, lineEnd + 1, end, maxHeaders, 502) != OK) {
             return 502;
         }
-        if (chunked && contentLength >= 0) {
+        if (transferEncoding && contentLength >= 0) {
+            // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and a relay must drop the latter; refusing
+            // the message is the error handling the RFC suggests, and leaves no client to frame it differently
             return 502;
         }
         if (transferEncoding && !http11) {

@@ -10,12 +10,13 @@ final class LocalResponse {
     private LocalResponse() {
     }
 
-    static ByteBuf of(ByteBufAllocator alloc, int status, boolean close, boolean keepAlive10) {
-        return of(alloc, status, "", close, keepAlive10);
-    }
-
-    /** @param fields extra field lines, each ending in CRLF, such as {@code Retry-After} */
-    static ByteBuf of(ByteBufAllocator alloc, int status, String fields, boolean close, boolean keepAlive10) {
+    /**
+     * @param fields      extra field lines, each ending in CRLF, such as {@code Retry-After}
+     * @param toHead      the answer to a HEAD request: the same head, no body (RFC 9110 §9.3.2), else the client
+     *                    would read the body as the start of the next response
+     */
+    static ByteBuf of(ByteBufAllocator alloc, int status, String fields, boolean close, boolean keepAlive10,
+                      boolean toHead) {
         String reason = reason(status);
         String body = status + " " + reason + "\n";
         String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
@@ -28,7 +29,9 @@ final class LocalResponse {
                 + "\r\n";
         ByteBuf out = alloc.buffer(head.length() + body.length());
         out.writeCharSequence(head, StandardCharsets.US_ASCII);
-        out.writeCharSequence(body, StandardCharsets.US_ASCII);
+        if (!toHead) {
+            out.writeCharSequence(body, StandardCharsets.US_ASCII);
+        }
         return out;
     }
 

@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Malformed and ambiguous responses from a server: the client gets a 502 of Sluice's (or, when the head was
+ * Malformed and ambiguous responses from a server (25 heads, 4 bodies): the client gets a 502 of Sluice's (or, when the head was
  * already relayed, a closed connection), the server connection is closed rather than pooled, and the next request
  * gets a fresh server connection. The server here is scripted: it answers the first request on each connection
  * with the case's bytes and a good response to any later one, and records whether Sluice closed the connection.
@@ -51,6 +51,8 @@ class HostileResponseTest {
                         "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
                 Arguments.of("chunked then content-length",
                         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"),
+                Arguments.of("another coding and a length",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: gzip\r\n\r\nok"),
                 Arguments.of("two different lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"),
                 Arguments.of("length list that disagrees", "HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok"),
                 Arguments.of("length not a number", "HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\nok"),
