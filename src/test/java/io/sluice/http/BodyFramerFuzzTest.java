@@ -25,7 +25,7 @@ class BodyFramerFuzzTest {
     private static final int PAD = 7;
 
     /** What scanning a body gave: its end (an index into the body), or CONTINUES, or MALFORMED; the payload. */
-    private record Result(int end, String payload) {
+    record Result(int end, String payload) {
     }
 
     @FuzzTest(maxDuration = "15s")

@@ -166,4 +166,26 @@ final class HeadChecks {
         }
         return eol + 2;
     }
+
+    /**
+     * The origin-form target a server should get for a request target (RFC 9112 §3.2.2, RFC 3986 §3.2): an
+     * absolute-form target loses its scheme and authority, which ends at the first '/' or '?'; an empty path
+     * becomes "/".
+     */
+    static String originForm(String target) {
+        int scheme = target.indexOf("://");
+        if (target.startsWith("/") || target.equals("*") || scheme < 0) {
+            return target;
+        }
+        int rest = target.length();
+        for (int i = scheme + 3; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == '/' || c == '?') {
+                rest = i;
+                break;
+            }
+        }
+        String pathAndQuery = target.substring(rest);
+        return pathAndQuery.startsWith("/") ? pathAndQuery : "/" + pathAndQuery;
+    }
 }
