@@ -189,7 +189,7 @@ class ExchangeFuzzTest {
                 new RouteConfig(new RouteMatch(null, "/"), "origin"));
         ListenerConfig listener = new ListenerConfig("fuzz", new HostPort("127.0.0.1", 0), Protocol.HTTP, 64, routes,
                 null, new ListenerTimeouts(SHORT, SHORT, SHORT, SHORT, Duration.ZERO),
-                new ListenerLimits(512, 2048, 16, 4), SocketOptions.DEFAULTS, true, false);
+                new ListenerLimits(256, 1024, 8, 4), SocketOptions.DEFAULTS, true, false);
         return new SluiceConfig(1, Transport.AUTO, List.of(listener), List.of(cluster), null, BuffersConfig.DEFAULTS);
     }
 
