@@ -28,7 +28,7 @@ class BodyFramerFuzzTest {
     record Result(int end, String payload) {
     }
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     void scan(byte[] input) {
         if (input.length < 3) {
             return;

@@ -43,7 +43,7 @@ class RequestHeadFuzzTest {
     private final HeadParser parser = new HeadParser();
     private final HeadParser reparser = new HeadParser();
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void parseRequest(byte[] input) {
         ByteBuf buf = Unpooled.buffer(BEFORE.length + input.length + BLANK_LINES.length);
         buf.writeBytes(BEFORE).writeBytes(input);
