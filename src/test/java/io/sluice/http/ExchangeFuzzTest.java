@@ -206,9 +206,15 @@ class ExchangeFuzzTest {
         Answer answer;
         try {
             answer = talk(input, sent);
-        } finally {
-            settle();
+        } catch (Exception | AssertionError e) {
+            try {
+                settle();
+            } catch (AssertionError also) {
+                e.addSuppressed(also);
+            }
+            throw e;
         }
+        settle();
         for (String violation : script.violations) {
             throw new AssertionError(violation + "\nreceived:" + ScriptedServer.describe(script.received));
         }
