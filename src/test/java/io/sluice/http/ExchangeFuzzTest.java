@@ -66,6 +66,7 @@ import static io.sluice.http.HeadChecks.check;
  *           'S' bytes   the server answers the next request it reads with them and keeps the connection
  *           'F' bytes   the same, then closes the connection; 'R' bytes: the same, then resets it
  *           (anything else is ignored; with no reply left the server closes without answering)
+ * in a reply, a 0xFE byte is not sent: it splits the reply into writes with a short pause between them
  * </pre>
  *
  * Invariants: what the client reads is a valid sequence of HTTP/1.1 responses, perhaps cut short, never more

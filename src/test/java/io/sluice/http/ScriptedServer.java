@@ -125,8 +125,7 @@ final class ScriptedServer implements AutoCloseable {
                     sc.received.add(new Received(r.message(), new String(data, at, r.end() - at,
                             StandardCharsets.ISO_8859_1), reply.bytes().length > 0));
                     at = r.end();
-                    out.write(reply.bytes());
-                    out.flush();
+                    write(out, reply.bytes());
                     if (reply.end() == End.RESET) {
                         s.setSoLinger(true, 0);
                         return;
@@ -144,6 +143,29 @@ final class ScriptedServer implements AutoCloseable {
         } finally {
             close(s);
             open.remove(s);
+        }
+    }
+
+    /** Writes a reply; a 0xFE byte in it is not sent but splits it: what comes before is flushed, then a pause. */
+    private static void write(OutputStream out, byte[] reply) throws IOException {
+        int from = 0;
+        for (int i = 0; i <= reply.length; i++) {
+            if (i == reply.length || reply[i] == (byte) 0xFE) {
+                out.write(reply, from, i - from);
+                out.flush();
+                if (i < reply.length) {
+                    pause();
+                }
+                from = i + 1;
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
