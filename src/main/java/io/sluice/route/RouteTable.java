@@ -153,10 +153,14 @@ public final class RouteTable {
         boolean matches(ByteBuf buf, RequestView r) {
             int pathStart = r.pathStart();
             int pathEnd = r.pathEnd();
-            if (pathPrefix != null && !Bytes.startsWith(buf, pathStart, pathEnd, pathPrefix)) {
+            // an absolute-form target without a path (http://host) asks for "/" (RFC 9112 §3.2.2), as forwarded
+            boolean root = pathStart == pathEnd;
+            if (pathPrefix != null && !(root ? pathPrefix.length == 1 && pathPrefix[0] == '/'
+                    : Bytes.startsWith(buf, pathStart, pathEnd, pathPrefix))) {
                 return false;
             }
-            if (pathExact != null && !Bytes.equals(buf, pathStart, pathEnd, pathExact)) {
+            if (pathExact != null && !(root ? pathExact.length == 1 && pathExact[0] == '/'
+                    : Bytes.equals(buf, pathStart, pathEnd, pathExact))) {
                 return false;
             }
             if (methods.length > 0 && !methodMatches(buf, r.methodStart(), r.methodEnd())) {
@@ -167,7 +171,8 @@ public final class RouteTable {
                     return false;
                 }
             }
-            return pathRegex == null || pathRegex.matcher(new AsciiView(buf, pathStart, pathEnd)).matches();
+            return pathRegex == null
+                    || pathRegex.matcher(root ? "/" : new AsciiView(buf, pathStart, pathEnd)).matches();
         }
 
         private boolean methodMatches(ByteBuf buf, int start, int end) {

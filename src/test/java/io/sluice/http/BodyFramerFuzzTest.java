@@ -104,82 +104,231 @@ class BodyFramerFuzzTest {
     }
 
     /**
-     * The chunked body (RFC 9112 §7.1) as BodyFramer documents it, read in one go: chunk sizes of 1 to 15 hex
-     * digits; an extension after ';' (or BWS) of any bytes but controls other than HTAB; CRLF line ends only; a
-     * trailer section of at most 8 KiB, of lines without controls. Returns the end, CONTINUES when the bytes run
-     * out first, or MALFORMED; and the payload seen until then (when {@code withPayload}).
+     * The chunked body (RFC 9112 §7.1) as BodyFramer documents it, read in one go by recursive descent: chunk sizes
+     * of 1 to 15 hex digits; extensions {@code *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )}, at
+     * most 4 KiB of them per line, the line not ending in whitespace; CRLF line ends only; a trailer section of field
+     * lines (token, ':', a value without controls) of at most 8 KiB. Returns the end, CONTINUES when the bytes run
+     * out first, or MALFORMED (at the first byte that no valid body continues with); and the payload seen until
+     * then (when {@code withPayload}).
      */
     static Result reference(byte[] b, boolean withPayload) {
-        ByteArrayOutputStream payload = new ByteArrayOutputStream();
-        int i = 0;
-        int trailerBytes = 0;
-        while (true) {
-            int digits = 0;
-            long size = 0;
-            while (i < b.length && Character.digit(b[i], 16) >= 0 && digits < 15) {
-                size = size * 16 + Character.digit(b[i++], 16);
-                digits++;
-            }
-            if (i == b.length) {
-                return new Result(BodyFramer.CONTINUES, text(payload));
-            }
-            if (digits == 0) {
-                return new Result(BodyFramer.MALFORMED, text(payload));
-            }
-            if (b[i] == ';' || b[i] == ' ' || b[i] == '\t') {
-                while (++i < b.length && b[i] != '\r') {
-                    if (control(b[i])) {
-                        return new Result(BodyFramer.MALFORMED, text(payload));
-                    }
-                }
-            }
-            int crlf = crlf(b, i);
-            if (crlf != 0) {
-                return new Result(crlf, text(payload));
-            }
-            i += 2;
-            if (size == 0) {
-                break;
-            }
-            int n = (int) Math.min(size, b.length - i);
-            if (withPayload) {
-                payload.write(b, i, n);
-            }
-            i += n;
-            if (n < size) {
-                return new Result(BodyFramer.CONTINUES, text(payload));
-            }
-            crlf = crlf(b, i);
-            if (crlf != 0) {
-                return new Result(crlf, text(payload));
-            }
-            i += 2;
-        }
-        while (true) { // trailer lines, then the blank line
-            if (i < b.length && b[i] == '\r') {
-                int crlf = crlf(b, i);
-                return new Result(crlf != 0 ? crlf : i + 2, text(payload));
-            }
-            while (i < b.length && b[i] != '\r') {
-                if (control(b[i]) || ++trailerBytes > 8 * 1024) {
-                    return new Result(BodyFramer.MALFORMED, text(payload));
-                }
-                i++;
-            }
-            int crlf = crlf(b, i);
-            if (crlf != 0) {
-                return new Result(crlf, text(payload));
-            }
-            i += 2;
+        ReferenceReader reader = new ReferenceReader(b, withPayload);
+        try {
+            reader.body();
+            return new Result(reader.at, text(reader.payload));
+        } catch (NeedMore e) {
+            return new Result(BodyFramer.CONTINUES, text(reader.payload));
+        } catch (Bad e) {
+            return new Result(BodyFramer.MALFORMED, text(reader.payload));
         }
     }
 
-    /** 0 when {@code b[i, i + 2)} is CRLF, else CONTINUES (the bytes end first) or MALFORMED. */
-    private static int crlf(byte[] b, int i) {
-        if (i < b.length && b[i] != '\r' || i + 1 < b.length && b[i + 1] != '\n') {
-            return BodyFramer.MALFORMED;
+    private static final class NeedMore extends RuntimeException {
+        NeedMore() {
+            super(null, null, false, false);
         }
-        return i + 1 < b.length ? 0 : BodyFramer.CONTINUES;
+    }
+
+    private static final class Bad extends RuntimeException {
+        Bad() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final class ReferenceReader {
+        private static final String TCHAR_SYMBOLS = "!#$%&'*+-.^_`|~";
+        private final byte[] b;
+        private final boolean withPayload;
+        private final ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        private int at;
+        private int extensionBytes;
+        private int trailerBytes;
+
+        ReferenceReader(byte[] b, boolean withPayload) {
+            this.b = b;
+            this.withPayload = withPayload;
+        }
+
+        void body() {
+            long size;
+            while ((size = chunkLine()) > 0) {
+                int n = (int) Math.min(size, b.length - at);
+                if (withPayload) {
+                    payload.write(b, at, n);
+                }
+                at += n;
+                if (n < size) {
+                    throw new NeedMore();
+                }
+                expect('\r');
+                expect('\n');
+            }
+            trailers();
+        }
+
+        private long chunkLine() {
+            long size = 0;
+            int digits = 0;
+            while (true) {
+                byte c = next();
+                int digit = hex(c);
+                if (digit >= 0) {
+                    if (digits++ == 15) {
+                        throw new Bad();
+                    }
+                    size = size * 16 + digit;
+                } else if (digits == 0) {
+                    throw new Bad();
+                } else if (c == '\r') {
+                    expect('\n');
+                    return size;
+                } else if (c == ';' || ws(c)) {
+                    extensions(c);
+                    expect('\n');
+                    return size;
+                } else {
+                    throw new Bad();
+                }
+            }
+        }
+
+        /** From the byte after the size ({@code first}) through the CR ending the line. */
+        private void extensions(byte first) {
+            extensionBytes = 1;
+            byte c = first;
+            while (true) {
+                while (ws(c)) {
+                    c = extensionByte();
+                }
+                if (c != ';') {
+                    throw new Bad();
+                }
+                c = extensionByte();
+                while (ws(c)) {
+                    c = extensionByte();
+                }
+                if (!tchar(c)) {
+                    throw new Bad();
+                }
+                do {
+                    c = extensionByte();
+                } while (tchar(c));
+                if (c == '\r') {
+                    return;
+                }
+                while (ws(c)) {
+                    c = extensionByte();
+                }
+                if (c == ';') {
+                    continue;
+                }
+                if (c != '=') {
+                    throw new Bad();
+                }
+                c = extensionByte();
+                while (ws(c)) {
+                    c = extensionByte();
+                }
+                if (c == '"') {
+                    quotedString();
+                    c = extensionByte();
+                } else if (tchar(c)) {
+                    do {
+                        c = extensionByte();
+                    } while (tchar(c));
+                } else {
+                    throw new Bad();
+                }
+                if (c == '\r') {
+                    return;
+                }
+            }
+        }
+
+        /** After the opening quote, through the closing one. */
+        private void quotedString() {
+            while (true) {
+                byte c = extensionByte();
+                if (c == '"') {
+                    return;
+                }
+                if (c == '\\') {
+                    c = extensionByte();
+                }
+                if (control(c)) {
+                    throw new Bad();
+                }
+            }
+        }
+
+        private byte extensionByte() {
+            byte c = next();
+            if (c != '\r' && ++extensionBytes > BodyFramer.MAX_EXTENSION_BYTES) {
+                throw new Bad();
+            }
+            return c;
+        }
+
+        private void trailers() {
+            while (true) {
+                byte c = next();
+                if (c == '\r') {
+                    expect('\n');
+                    return;
+                }
+                if (!tchar(c)) {
+                    throw new Bad();
+                }
+                countTrailerByte();
+                do {
+                    c = next();
+                    countTrailerByte();
+                    if (c != ':' && !tchar(c)) {
+                        throw new Bad();
+                    }
+                } while (c != ':');
+                while ((c = next()) != '\r') {
+                    countTrailerByte();
+                    if (control(c)) {
+                        throw new Bad();
+                    }
+                }
+                expect('\n');
+            }
+        }
+
+        private void countTrailerByte() {
+            if (++trailerBytes > BodyFramer.MAX_TRAILER_BYTES) {
+                throw new Bad();
+            }
+        }
+
+        private byte next() {
+            if (at == b.length) {
+                throw new NeedMore();
+            }
+            return b[at++];
+        }
+
+        private void expect(char c) {
+            if (next() != c) {
+                throw new Bad();
+            }
+        }
+
+        private static int hex(byte c) {
+            return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        }
+
+        private static boolean ws(byte c) {
+            return c == ' ' || c == '\t';
+        }
+
+        private static boolean tchar(byte c) {
+            return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c > 0 && TCHAR_SYMBOLS.indexOf(c) >= 0;
+        }
     }
 
     private static boolean control(byte b) {

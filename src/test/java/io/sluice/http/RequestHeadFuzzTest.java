@@ -56,9 +56,6 @@ class RequestHeadFuzzTest {
         try {
             int status = parser.parseRequest(buf, start, end, 8192, 100);
             check(STATUSES.contains(status), "status " + status);
-            if (status == HeadParser.OK && knownFinding(parser, buf)) {
-                return;
-            }
             if (status == HeadParser.OK) {
                 checkAccepted(parser, buf, start, end);
                 checkForwarded(buf, start, end);
@@ -66,22 +63,12 @@ class RequestHeadFuzzTest {
             // the same head under tight limits: other answers, but never an inconsistent success
             status = parser.parseRequest(buf, start, end, 16 + input.length % 64, input.length % 4);
             check(STATUSES.contains(status), "status " + status);
-            if (status == HeadParser.OK && !knownFinding(parser, buf)) {
+            if (status == HeadParser.OK) {
                 checkAccepted(parser, buf, start, end);
             }
         } finally {
             buf.release();
         }
-    }
-
-    /**
-     * Findings not fixed yet (docs/fuzzing.md, "Known findings"), skipped so that the bounded run can look for
-     * others. Delete each line with its fix, and the test checks the case again.
-     */
-    private static boolean knownFinding(HeadParser p, ByteBuf buf) {
-        return !p.http11 && p.hostStart == -2 // F1: HTTP/1.0 with two Host fields accepted
-                // F2: the authority of http://host?query runs to the target's end: "/" and Host "host?query" sent
-                || p.authorityStart >= 0 && buf.indexOf(p.authorityStart, p.authorityEnd, (byte) '?') >= 0;
     }
 
     private static void checkAccepted(HeadParser p, ByteBuf buf, int start, int end) {

@@ -1,6 +1,8 @@
 package io.sluice.http;
 
 import io.sluice.config.RequestTargetRules;
+import io.sluice.config.RouteConfig;
+import io.sluice.config.RouteMatch;
 import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
 import io.sluice.testing.RawHttpClient;
@@ -8,6 +10,8 @@ import io.sluice.testing.TestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,6 +43,15 @@ class RequestTargetRulesTest {
         assertThat(status(DOT_SEGMENT)).isEqualTo(400);
         assertThat(status(ABSOLUTE)).isEqualTo(200);
         assertThat(origin.requests()).hasSize(1);
+    }
+
+    @Test
+    void absoluteFormWithoutAPathIsRoutedAsSlash() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.setup().cluster("web", 4, origin).route(null, "/only", "web").route(
+                new RouteConfig(new RouteMatch(null, null, "/", null, List.of(), List.of()), "web")).start();
+        assertThat(status(RawHttpClient.request("GET", "http://example", "Host: example"))).isEqualTo(200);
+        assertThat(origin.lastRequest().target()).isEqualTo("/");
     }
 
     @Test

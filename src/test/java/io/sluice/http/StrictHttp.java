@@ -138,12 +138,7 @@ final class StrictHttp {
             }
         }
         if (!codings.isEmpty() && !lengths.isEmpty()) {
-            if (request || codings.get(codings.size() - 1).equals("chunked")) {
-                throw new Malformed("Content-Length and Transfer-Encoding");
-            }
-            // F4 (docs/fuzzing.md, known findings): Sluice relays a response with a final coding other than chunked
-            // with its Content-Length (RFC 9112 §6.3 says remove it); the body runs to the close. Delete with the fix.
-            lengths = List.of();
+            throw new Malformed("Content-Length and Transfer-Encoding");
         }
         int status = head.status();
         if (!request && (status < 200 || status == 204 || status == 304 || bodiless)) {
