@@ -45,8 +45,20 @@ public final class Screen {
             return false;
         }
         connection.attr(CLIENT).set(state);
-        connection.closeFuture().addListener(f -> clients.close(state));
+        connection.closeFuture().addListener(f -> release(connection));
         return true;
+    }
+
+    /**
+     * Stops counting an admitted connection for its client; idempotent. Its close does it, but a connection closed
+     * before it was registered with an event loop (refused at {@code max_connections}) never completes its close
+     * future, so whoever closes it so calls this.
+     */
+    public void release(Channel connection) {
+        ClientState state = connection.hasAttr(CLIENT) ? connection.attr(CLIENT).getAndSet(null) : null;
+        if (state != null) {
+            clients.close(state);
+        }
     }
 
     /** The client state of an admitted connection, or {@code null} when its listener does not track clients. */

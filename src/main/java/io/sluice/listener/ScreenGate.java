@@ -29,5 +29,8 @@ public final class ScreenGate extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireChannelRead(child);
+        if (!child.isOpen()) {
+            screen.release(child); // refused by the AcceptLimiter after it, closed without a close future
+        }
     }
 }
