@@ -29,6 +29,7 @@ final class AuthReader {
             return null;
         }
         String path = Node.child(routePath, "auth");
+        int before = values.problemCount();
         values.checkKeys(m, path, "realm", "bearer", "basic", "forward_credentials");
         Scalar realmText = values.scalar(m, path, "realm", false, "a string");
         String realm = realmText == null ? DEFAULT_REALM : values.parsed(realmText, Node.child(path, "realm"),
@@ -39,8 +40,9 @@ final class AuthReader {
         });
         Map<String, String> basic = basic(m, path);
         boolean forward = values.bool(m, path, "forward_credentials", false);
-        if (m.entry("bearer") == null && m.entry("basic") == null) {
-            values.problem(m.line(), path, "auth needs \"bearer\" or \"basic\" credentials");
+        if (bearer.isEmpty() && basic.isEmpty() && values.problemCount() == before) {
+            // no credential at all would refuse every request, with no challenge to answer with
+            values.problem(m.line(), path, "auth needs \"bearer\" tokens or \"basic\" users");
         }
         return new AuthConfig(realm, bearer, basic, forward);
     }
@@ -64,9 +66,6 @@ final class AuthReader {
             if (hash != null) {
                 users.put(entry.key(), hash);
             }
-        }
-        if (users.isEmpty() && values.problemCount() == 0) {
-            values.problem(m.line(), path, "at least one user is required");
         }
         return users;
     }

@@ -278,15 +278,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         if (route == null) {
             return answerWithoutServer(404, "", end, keepAlive, body != null, p);
         }
-        long wait = rateWait(route);
+        // the client's rate first, so that guessing credentials is limited too; the route's last, so that requests
+        // without credentials cannot use up what the route allows everyone
+        long now = client != null || route.checksRequests() ? System.nanoTime() : 0;
+        long wait = client == null ? 0 : client.takeRequest(now);
+        String challenge = wait > 0 || route.auth() == null ? null : route.auth().refusal(pending, p);
+        if (challenge != null) {
+            return answerWithoutServer(401, challenge, end, keepAlive, body != null, p);
+        }
+        wait = wait > 0 ? wait : route.takeRequest(now);
         if (wait > 0) {
             listener.limiter.stats().rateLimited();
             return answerWithoutServer(429, "Retry-After: " + TokenBucket.retryAfterSeconds(wait) + "\r\n", end,
                     keepAlive, body != null, p);
-        }
-        String challenge = route.auth() == null ? null : route.auth().refusal(pending, p);
-        if (challenge != null) {
-            return answerWithoutServer(401, challenge, end, keepAlive, body != null, p);
         }
         boolean upgrade = p.upgrade && p.http11 && body == null
                 && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
@@ -308,16 +312,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         e.start();
         return true;
-    }
-
-    /** Nanoseconds until the client's and the route's request rates allow this request; 0 when they do now. */
-    private long rateWait(Route route) {
-        if (client == null && !route.checksRequests()) {
-            return 0;
-        }
-        long now = System.nanoTime();
-        long wait = client == null ? 0 : client.takeRequest(now);
-        return wait > 0 ? wait : route.takeRequest(now);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.sluice.config.ScreenConfig;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,14 +13,13 @@ import java.util.Map;
 /**
  * The clients of one listener, each with its open connections and rate buckets, shared by every event loop. An IPv6
  * client is its /64, the block one subscriber usually gets, so that one host cannot escape its limits by cycling
- * through the addresses it owns. Bounded: beyond {@code tracked_clients} the least recently connected client without
- * open connections is forgotten (its rates start afresh when it comes back). Striped, so loops accepting at once
- * rarely wait for each other.
+ * through the addresses it owns. Bounded: beyond {@code tracked_clients} the client idle (without connections) the
+ * longest is forgotten (its rates start afresh when it comes back). Striped, so loops accepting at once
+ * rarely wait for each other. At most {@code tracked_clients} are remembered, plus clients beyond that which hold
+ * connections (bounded by {@code max_connections}).
  */
 final class ClientTable {
     private static final int STRIPES = 16;
-    /** Eldest entries looked at to find one to forget; beyond, the stripe grows (only clients holding connections). */
-    private static final int EVICTION_SCAN = 16;
 
     record Key(long high, long low) {
         static Key of(InetAddress address) {
@@ -57,9 +57,8 @@ final class ClientTable {
         synchronized (stripe) {
             ClientState state = stripe.get(key);
             if (state == null) {
-                state = new ClientState(key, bucket(config.connectionRate()),
-                        bucket(config.requestRate()));
-                stripe.insert(key, state);
+                state = new ClientState(key, bucket(config.connectionRate()), bucket(config.requestRate()));
+                stripe.insert(state);
             }
             if (config.maxConnectionsPerClient() > 0 && state.connections >= config.maxConnectionsPerClient()) {
                 return null;
@@ -67,7 +66,9 @@ final class ClientTable {
             if (state.connectRate != null && state.connectRate.take(nowNanos) != 0) {
                 return null;
             }
-            state.connections++;
+            if (state.connections++ == 0) {
+                stripe.busy(state);
+            }
             return state;
         }
     }
@@ -75,7 +76,9 @@ final class ClientTable {
     void close(ClientState state) {
         Stripe stripe = stripe(state.key);
         synchronized (stripe) {
-            state.connections--;
+            if (--state.connections == 0) {
+                stripe.idle(state);
+            }
         }
     }
 
@@ -99,25 +102,51 @@ final class ClientTable {
         return limit == null ? null : new TokenBucket(limit);
     }
 
-    private static final class Stripe extends LinkedHashMap<Key, ClientState> {
+    /**
+     * One stripe: every client it remembers, and those without connections in the order they became idle, the
+     * eldest forgotten first when the stripe is full. A client holding connections is never forgotten (its count
+     * must stay exact); those are bounded by the listener's {@code max_connections}.
+     */
+    private static final class Stripe {
         private final int capacity;
+        private final Map<Key, ClientState> all = new HashMap<>();
+        private final LinkedHashMap<Key, ClientState> idle = new LinkedHashMap<>();
 
         Stripe(int capacity) {
-            super(16, 0.75f, true);
             this.capacity = capacity;
         }
 
-        void insert(Key key, ClientState state) {
-            if (size() >= capacity) {
-                Iterator<Map.Entry<Key, ClientState>> eldest = entrySet().iterator();
-                for (int i = 0; i < EVICTION_SCAN && eldest.hasNext(); i++) {
-                    if (eldest.next().getValue().connections == 0) {
-                        eldest.remove();
-                        break;
-                    }
-                }
+        ClientState get(Key key) {
+            return all.get(key);
+        }
+
+        int size() {
+            return all.size();
+        }
+
+        /** A new client, without connections yet. */
+        void insert(ClientState state) {
+            Iterator<ClientState> eldest = idle.values().iterator();
+            while (all.size() >= capacity && eldest.hasNext()) {
+                all.remove(eldest.next().key);
+                eldest.remove();
             }
-            put(key, state);
+            all.put(state.key, state);
+            idle.put(state.key, state);
+        }
+
+        void busy(ClientState state) {
+            idle.remove(state.key);
+        }
+
+        void idle(ClientState state) {
+            idle.put(state.key, state);
+            if (all.size() > capacity) {
+                Iterator<ClientState> eldest = idle.values().iterator();
+                ClientState forgotten = eldest.next();
+                eldest.remove();
+                all.remove(forgotten.key);
+            }
         }
     }
 }

@@ -111,7 +111,11 @@ class SecurityConfigTest {
         assertOnlyProblemStartsWith(file("", "auth: { basic: { alice: hunter2 } }"), 6,
                 "listeners[0].routes[0].auth.basic.alice", "bad secret hash");
         assertOnlyProblem(file("", "auth: { realm: x }"), 6, "listeners[0].routes[0].auth",
-                "auth needs \"bearer\" or \"basic\" credentials");
+                "auth needs \"bearer\" tokens or \"basic\" users");
+        assertOnlyProblem(file("", "auth: { bearer: [] }"), 6, "listeners[0].routes[0].auth",
+                "auth needs \"bearer\" tokens or \"basic\" users");
+        assertOnlyProblem(file("", "auth: { basic: {} }"), 6, "listeners[0].routes[0].auth",
+                "auth needs \"bearer\" tokens or \"basic\" users");
         assertOnlyProblemStartsWith(file("", "auth: { realm: 'a\"b', bearer: [ " + TOKEN_HASH + " ] }"), 6,
                 "listeners[0].routes[0].auth.realm", "bad realm");
         assertOnlyProblemStartsWith(file("", "auth: { basic: { 'a:b': " + TOKEN_HASH + " } }"), 6,

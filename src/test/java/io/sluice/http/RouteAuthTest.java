@@ -62,6 +62,8 @@ class RouteAuthTest {
                         null))
                 .route(route("/forwarded", new AuthConfig("api", List.of(hash(TOKEN)), Map.of(), true), null))
                 .route(route("/limited", null, new RateLimit(2, 60, 2)))
+                .route(route("/both", new AuthConfig("api", List.of(hash(TOKEN)), Map.of(), false),
+                        new RateLimit(2, 60, 2)))
                 .route(route("/", null, null))
                 .start();
     }
@@ -129,14 +131,28 @@ class RouteAuthTest {
     @Test
     void refusedRequestWithABodyClosesTheConnectionAndSendsNothing() throws Exception {
         try (RawHttpClient c = proxy.connect()) {
-            c.send("POST /bearer HTTP/1.1\r\nHost: example\r\nContent-Length: 30\r\n\r\n"
-                    + "GET /smuggled HTTP/1.1\r\nX: y\r\n");
+            String smuggled = "GET /smuggled HTTP/1.1\r\nHost: example\r\n\r\n";
+            c.send("POST /bearer HTTP/1.1\r\nHost: example\r\nContent-Length: " + smuggled.length() + "\r\n\r\n"
+                    + smuggled);
             RawResponse r = c.readResponse();
             assertThat(r.status()).isEqualTo(401);
             assertThat(r.hasToken("Connection", "close")).isTrue();
             assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
         }
         assertThat(origin.requests()).isEmpty();
+    }
+
+    @Test
+    void requestsWithoutCredentialsDoNotUseUpTheRouteRate() throws Exception {
+        try (RawHttpClient c = proxy.connect()) {
+            for (int i = 0; i < 5; i++) {
+                assertThat(get(c, "/both").status()).isEqualTo(401);
+            }
+            assertThat(get(c, "/both", "Authorization: Bearer " + TOKEN).status()).isEqualTo(200);
+            assertThat(get(c, "/both", "Authorization: Bearer " + TOKEN).status()).isEqualTo(200);
+            assertThat(get(c, "/both", "Authorization: Bearer " + TOKEN).status()).isEqualTo(429);
+        }
+        assertThat(origin.requests("/both")).hasSize(2);
     }
 
     @Test

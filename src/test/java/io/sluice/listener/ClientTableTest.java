@@ -58,6 +58,19 @@ class ClientTableTest {
     }
 
     @Test
+    void clientsHoldingConnectionsDoNotStopIdleOnesFromBeingForgotten() throws Exception {
+        ClientTable t = table(0, new RateLimit(1, 3600, 1), 64);
+        for (int i = 0; i < 200; i++) {
+            assertThat(t.open(ip("10.2.0." + i), 0)).as("held open").isNotNull();
+        }
+        for (int i = 0; i < 50_000; i++) {
+            ClientState s = t.open(ip("10.3." + (i >> 8) + "." + (i & 255)), 0);
+            t.close(s);
+        }
+        assertThat(t.size()).isLessThanOrEqualTo(200 + 64);
+    }
+
+    @Test
     void clientsHoldingConnectionsAreNeverForgotten() throws Exception {
         ClientTable t = table(1, null, 16);
         for (int i = 0; i < 200; i++) {

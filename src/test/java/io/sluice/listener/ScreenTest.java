@@ -73,10 +73,21 @@ class ScreenTest {
     }
 
     @Test
-    void allowedClientIsServedAndDenyWinsOverAllow() throws Exception {
+    void allowedClientIsServed() throws Exception {
         start(screen(List.of("127.0.0.0/8"), List.of("127.0.0.2/32"), 0, null, null));
         assertThat(proxy.get("/a").status()).isEqualTo(200);
         assertThat(listenerStats().get("denied").asLong()).isZero();
+    }
+
+    @Test
+    void denyWinsOverAllow() throws Exception {
+        TestOrigin origin = start(screen(List.of("127.0.0.0/8"), List.of("127.0.0.1/32"), 0, null, null));
+        try (RawHttpClient c = proxy.connect()) {
+            c.send(GET);
+            assertThat(c.readUntilClosed(CLOSE_DEADLINE)).isEmpty();
+        }
+        assertThat(origin.requests()).isEmpty();
+        assertThat(listenerStats().get("denied").asLong()).isEqualTo(1);
     }
 
     @Test
