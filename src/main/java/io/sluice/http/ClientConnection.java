@@ -40,6 +40,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
 
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEAD_METHOD = Ascii.bytes("HEAD ");
 
     /** Longest time spent reading and dropping a client's bytes after its last answer, before closing. */
     static final long LINGER_NANOS = 2_000_000_000L;
@@ -243,9 +244,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             int readable = pending.readableBytes();
             if (readable > listener.limits.requestLine()
                     && pending.indexOf(start, start + listener.limits.requestLine(), (byte) '\n') < 0) {
-                reject(414);
+                reject(414, isHead(pending, start));
             } else if (readable > listener.limits.headerBytes()) {
-                reject(431);
+                reject(431, isHead(pending, start));
             } else {
                 scanFrom = HeadScanner.resumeFrom(pending, start);
             }
@@ -253,14 +254,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         scanFrom = -1;
         if (end - start > listener.limits.headerBytes()) {
-            reject(431);
+            reject(431, isHead(pending, start));
             return false;
         }
         HeadParser p = loop.parser;
         int status = p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers(),
                 listener.targetPolicy);
         if (status != HeadParser.OK) {
-            reject(status);
+            reject(status, isHead(pending, start));
             return false;
         }
         listener.limiter.stats().countRequest();
@@ -271,8 +272,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         RouteBuffering rb = route == null ? null : route.buffering();
         if (p.contentLength > listener.limits.body() || rb != null && rb.bufferRequest() && body != null
                 && p.contentLength > rb.maxRequestBuffer() && rb.overflow() == RouteBuffering.Overflow.REJECT) {
-            pending.readerIndex(end);
-            reject(413);
+            reject(413, p.method == Method.HEAD);
             return false;
         }
         if (route == null) {
@@ -416,13 +416,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 stopBuffering();
                 exchange = null;
                 e.discard();
-                reject(400);
+                reject(400, e.isHead());
                 return false;
             case TOO_LARGE:
                 stopBuffering();
                 exchange = null;
                 e.discard();
-                reject(413);
+                reject(413, e.isHead());
                 return false;
             default:
                 // the body stays in the budget until it is forwarded
@@ -523,8 +523,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
     }
 
-    private void reject(int status) {
-        respondLocally(status, "", true, false, false);
+    /** Answers with an error of Sluice's own and closes; {@code toHead}: the request was HEAD (no body). */
+    private void reject(int status, boolean toHead) {
+        respondLocally(status, "", true, false, toHead);
+    }
+
+    /** Whether the request whose head starts at {@code start} is a HEAD request (the head may be incomplete). */
+    private static boolean isHead(ByteBuf buf, int start) {
+        return buf.writerIndex() - start >= HEAD_METHOD.length && Ascii.sameBytes(buf, start, HEAD_METHOD);
     }
 
     /** Closes at once, dropping what is queued: used when a response cannot be completed. */
@@ -582,7 +588,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 closeAfterFlush(false);
                 break;
             case HEAD:
-                reject(408);
+                reject(408, pending != null && isHead(pending, pending.readerIndex()));
                 break;
             case EXCHANGE:
                 if (exchange != null) {

@@ -183,6 +183,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     // ---- request side ----
 
+    boolean isHead() {
+        return method == Method.HEAD;
+    }
+
     boolean requestSent() {
         return !bodyRefused && (requestBody == null || requestBody.isDone());
     }

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.config.ListenerLimits;
 import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
 import io.sluice.testing.RawHttpClient;
@@ -8,6 +9,9 @@ import io.sluice.testing.TestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,6 +42,18 @@ class HeadRequestAnswersTest {
             assertThat(next.status()).as("the next response starts where it should").isEqualTo(200);
             assertThat(next.body()).hasSize(3);
         }
+    }
+
+    @Test
+    void refusedHeadRequestGetsNoBodyEither() throws Exception {
+        TestOrigin origin = proxy.origin();
+        proxy.setup().cluster("web", 4, origin).limits(new ListenerLimits(1024, 4096, 2)).start();
+        try (RawHttpClient c = proxy.connect()) {
+            c.send(RawHttpClient.request("HEAD", "/", "Host: t", "A: 1", "B: 2"));
+            String got = new String(c.readUntilClosed(Duration.ofSeconds(5)), StandardCharsets.ISO_8859_1);
+            assertThat(got).startsWith("HTTP/1.1 431 ").endsWith("\r\n\r\n").contains("Content-Length: ");
+        }
+        assertThat(origin.requests()).isEmpty();
     }
 
     @Test
