@@ -135,7 +135,9 @@ public final class Sluice implements AutoCloseable {
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         } else {
             HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter, screen);
-            bootstrap.childHandler(listener.clientInitializer(loops));
+            // a client that half-closes after its request (nc -N, scripts) still gets its answers
+            bootstrap.childHandler(listener.clientInitializer(loops))
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         }
         if (l.socket().sendBuffer() > 0) {
             bootstrap.childOption(ChannelOption.SO_SNDBUF, l.socket().sendBuffer());

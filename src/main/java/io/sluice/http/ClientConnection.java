@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.sluice.cluster.CloseReason;
 import io.sluice.config.Balance;
@@ -70,6 +71,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private ClientState client;
     /** Requests read on this connection, for {@code requests_per_connection}. */
     private int requests;
+    /** The client half-closed: what it sent is answered, then the connection closes. */
+    private boolean inputEnded;
 
     ClientConnection(HttpListener listener, ProxyLoop loop) {
         this.listener = listener;
@@ -120,6 +123,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ProxiedConnection p) {
             proxied = p;
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            inputEnded();
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -149,6 +154,26 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         ctx.close();
     }
 
+    /**
+     * The client sent FIN. Requests it sent whole are still answered (a client may half-close after its request);
+     * one cut short (a partial head or body) cannot be, and the connection closes.
+     */
+    private void inputEnded() {
+        inputEnded = true;
+        if (phase == Phase.CLOSING || exchange != null && !exchange.requestSent()) {
+            channel.close(); // lingering done, or a request body that will never be complete
+            return;
+        }
+        closeIfInputEnded();
+    }
+
+    /** Once nothing more can come from a half-closed client and nothing is in flight, closes after the answers. */
+    private void closeIfInputEnded() {
+        if (inputEnded && exchange == null && phase != Phase.CLOSING) {
+            closeAfterFlush(false);
+        }
+    }
+
     private void append(ByteBuf in) {
         ByteBuf before = pending;
         int beforeReader = before == null ? 0 : before.readerIndex();
@@ -171,6 +196,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         } finally {
             processing = false;
         }
+        closeIfInputEnded();
     }
 
     private void step() {
@@ -500,6 +526,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         if (pending != null) {
             process();
         }
+        closeIfInputEnded();
     }
 
     private void requestFinished() {
@@ -548,7 +575,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      * dropped, so that unread bytes do not make the kernel reset the connection and destroy the answer before
      * the client read it. The timer bounds both the flush and the linger.
      */
-    private void closeAfterFlush(boolean linger) {
+    private void closeAfterFlush(boolean lingerWanted) {
+        boolean linger = lingerWanted && !inputEnded; // a client that sent FIN sends nothing more to wait for
         exchange = null;
         abortAhead();
         phase = Phase.CLOSING;
