@@ -83,11 +83,6 @@ final class Addresses {
         return DIGITS_AND_DOTS.matcher(host).matches() && isIpv4(host);
     }
 
-    /** An IPv6 address literal, without brackets. */
-    static boolean isIpv6Literal(String host) {
-        return isIpv6(host);
-    }
-
     private static boolean isIpv4(String host) {
         String[] parts = host.split("\\.", -1);
         if (parts.length != 4) {
@@ -101,7 +96,8 @@ final class Addresses {
         return true;
     }
 
-    private static boolean isIpv6(String host) {
+    /** An IPv6 address literal, without brackets. */
+    static boolean isIpv6(String host) {
         if (!host.contains(":") || !IPV6_CHARS.matcher(host).matches()) {
             return false;
         }

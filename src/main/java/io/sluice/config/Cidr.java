@@ -43,25 +43,21 @@ public record Cidr(byte[] network, int prefix) {
     }
 
     private static byte[] literal(String address, String text) {
-        if (Addresses.isIpv4Literal(address)) {
-            try {
-                return InetAddress.getByName(address).getAddress();
-            } catch (UnknownHostException e) {
-                throw bad(text, "not an address");
-            }
+        boolean ipv6 = Addresses.isIpv6(address);
+        if (!ipv6 && !Addresses.isIpv4Literal(address)) {
+            throw bad(text, "expected an IPv4 or IPv6 address, optionally with /prefix-length");
         }
-        if (address.contains(":") && Addresses.isIpv6Literal(address)) {
-            try {
-                byte[] bytes = InetAddress.getByName("[" + address + "]").getAddress();
-                if (bytes.length == 4) {
-                    throw bad(text, "write an IPv4-mapped block as IPv4 (" + address.substring(7) + ")");
-                }
-                return bytes;
-            } catch (UnknownHostException e) {
-                throw bad(text, "not an address");
-            }
+        InetAddress parsed;
+        try {
+            // a literal (with brackets for IPv6): the JDK never looks a name up
+            parsed = InetAddress.getByName(ipv6 ? "[" + address + "]" : address);
+        } catch (UnknownHostException e) {
+            throw bad(text, "not an address");
         }
-        throw bad(text, "expected an IPv4 or IPv6 address, optionally with /prefix-length");
+        if (ipv6 && parsed.getAddress().length == 4) {
+            throw bad(text, "write an IPv4-mapped block as IPv4 (" + parsed.getHostAddress() + ")");
+        }
+        return parsed.getAddress();
     }
 
     private static IllegalArgumentException bad(String text, String why) {

@@ -291,8 +291,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return false;
         }
         listener.limiter.stats().countRequest();
-        boolean keepAlive = (p.http11 ? !p.connectionClose : p.connectionKeepAlive)
-                && ++requests < listener.limits.requestsPerConnection();
+        boolean keepAlive = keepsAlive(p, ++requests);
         BodyFramer body = p.chunked ? BodyFramer.chunked() : p.contentLength > 0 ? BodyFramer.length(p.contentLength) : null;
         Route route = listener.routes.match(pending, p);
         RouteBuffering rb = route == null ? null : route.buffering();
@@ -338,6 +337,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         e.start();
         return true;
+    }
+
+    /**
+     * Whether the connection stays open after request number {@code n} (1 for the first): the client asks for it and
+     * {@code requests_per_connection} allows more.
+     */
+    private boolean keepsAlive(HeadParser p, int n) {
+        return (p.http11 ? !p.connectionClose : p.connectionKeepAlive) && n < listener.limits.requestsPerConnection();
     }
 
     /**
@@ -397,8 +404,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 || p.upgrade) {
             return false;
         }
-        boolean keepAlive = (p.http11 ? !p.connectionClose : p.connectionKeepAlive)
-                && requests + 1 < listener.limits.requestsPerConnection();
+        boolean keepAlive = keepsAlive(p, requests + 1);
         Route route = keepAlive ? listener.routes.match(pending, p) : null;
         if (route == null || route.checksRequests() || client != null && client.limitsRequests()) {
             return false; // read in turn: refused, or the last request, answered with a close

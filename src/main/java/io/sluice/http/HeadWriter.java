@@ -80,13 +80,9 @@ final class HeadWriter {
                         continue;
                     }
                     break;
-                case OTHER:
-                    if (forwardingLookalike(src, p.nameStart(h), p.nameEnd(h)) || p.isHopByHop(src, h)) {
-                        continue;
-                    }
-                    break;
                 default:
-                    if (p.isHopByHop(src, h)) {
+                    if (name == HeaderName.OTHER && forwardingLookalike(src, p.nameStart(h), p.nameEnd(h))
+                            || p.isHopByHop(src, h)) {
                         continue;
                     }
             }

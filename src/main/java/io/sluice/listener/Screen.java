@@ -65,9 +65,4 @@ public final class Screen {
     public static ClientState client(Channel connection) {
         return connection.hasAttr(CLIENT) ? connection.attr(CLIENT).get() : null;
     }
-
-    /** Clients remembered now. */
-    public int trackedClients() {
-        return clients == null ? 0 : clients.size();
-    }
 }
