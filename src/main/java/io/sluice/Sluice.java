@@ -1,10 +1,6 @@
 package io.sluice;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -16,57 +12,68 @@ import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
 import io.sluice.config.BuffersConfig;
 import io.sluice.config.ClusterConfig;
+import io.sluice.config.ConfigException;
 import io.sluice.config.ListenerConfig;
-import io.sluice.config.Protocol;
 import io.sluice.config.SluiceConfig;
 import io.sluice.health.HealthChecker;
-import io.sluice.http.HttpListener;
 import io.sluice.http.ProxyLoop;
-import io.sluice.http.WriteSizeEstimator;
-import io.sluice.listener.AcceptLimiter;
-import io.sluice.listener.Screen;
-import io.sluice.listener.ScreenGate;
 import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
-import io.sluice.route.RouteTable;
-import io.sluice.tcp.TcpListener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
-/** A running Sluice: event loops, listeners, pools and the admin listener of one configuration. */
+/**
+ * A running Sluice: event loops, listeners, pools and the admin listener. Its clusters and listeners come from one
+ * configuration snapshot at a time: {@link #reload} swaps in the next one while exchanges in flight finish on the
+ * one they started with, and {@link #shutdownGracefully} drains before it stops.
+ */
 public final class Sluice implements AutoCloseable {
-    private static final int ACCEPT_BACKLOG = 4096;
-    private static final LoopSharedReceiveAllocator CLIENT_RECEIVE_ALLOCATOR = new LoopSharedReceiveAllocator();
+    private static final long LOOP_TASK_WAIT_SECONDS = 5;
 
-    private final SluiceConfig config;
+    private final Transports transports;
     private final EventLoopGroup group;
-    private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
-    private final Map<String, Channel> listenerChannels = new LinkedHashMap<>();
-    private final Map<String, ListenerStats> listenerStats = new LinkedHashMap<>();
     private final BufferBudget bufferBudget;
     private final SpillDirectory spill;
+    /** Reads the configuration file again for {@link #reloadFromSource}; {@code null} without a file. */
+    private final Supplier<SluiceConfig> source;
+    private volatile Snapshot snapshot;
+    private volatile Map<String, BoundListener> listeners = Map.of();
+    /** Listeners a reload removed or rebound, until their last connection closes. */
+    private final List<BoundListener> stopping = new CopyOnWriteArrayList<>();
     private HealthChecker health;
     private AdminServer admin;
 
-    private Sluice(SluiceConfig config) {
-        this.config = config;
-        Transports transports = Transports.of(config.transport());
+    /** The clusters of one configuration, by name. */
+    private record Snapshot(SluiceConfig config, Map<String, Cluster> clusters) {
+    }
+
+    private Sluice(SluiceConfig config, Supplier<SluiceConfig> source) {
+        this.source = source;
+        this.transports = Transports.of(config.transport());
         this.group = new MultiThreadIoEventLoopGroup(config.workers(), transports.ioHandlerFactory());
         this.bufferBudget = new BufferBudget(config.buffers());
         this.spill = spillDirectory(config.buffers());
         try {
+            Map<String, Cluster> clusters = new LinkedHashMap<>();
             for (ClusterConfig c : config.clusters()) {
                 clusters.put(c.name(), new Cluster(c));
             }
+            snapshot = new Snapshot(config, Collections.unmodifiableMap(clusters));
             List<Cluster> all = List.copyOf(clusters.values());
             for (EventExecutor executor : group) {
                 EventLoop loop = (EventLoop) executor;
@@ -74,8 +81,11 @@ public final class Sluice implements AutoCloseable {
                         spill));
             }
             health = new HealthChecker(all, transports.ioHandlerFactory(), transports.channel());
+            Map<String, BoundListener> bound = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
-                bind(l, transports);
+                bound.put(l.name(), BoundListener.bind(l, l.address().toSocketAddress(), clusters, transports, group,
+                        loops));
+                listeners = Collections.unmodifiableMap(new LinkedHashMap<>(bound));
             }
             if (config.admin() != null) {
                 admin = AdminServer.start(config.admin().address().toSocketAddress(), this);
@@ -119,65 +129,29 @@ public final class Sluice implements AutoCloseable {
 
     /** Binds every listener of {@code config} and starts serving; fails if a listener cannot bind. */
     public static Sluice start(SluiceConfig config) {
-        return new Sluice(config);
+        return new Sluice(config, null);
     }
 
-    private void bind(ListenerConfig l, Transports transports) {
-        ListenerStats stats = new ListenerStats();
-        AcceptLimiter limiter = new AcceptLimiter(l.maxConnections(), stats);
-        Screen screen = l.screen().active() ? new Screen(l.screen(), stats) : null;
-        ServerBootstrap bootstrap = new ServerBootstrap();
-        if (l.protocol() == Protocol.TCP) {
-            TcpListener tcp = new TcpListener(l, clusters.get(l.cluster()), limiter, screen);
-            bootstrap.childHandler(tcp.clientInitializer(loops))
-                    // read only once the server connection is up; half-closes are relayed, not taken as closes
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        } else {
-            HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter, screen);
-            // a client that half-closes after its request (nc -N, scripts) still gets its answers
-            bootstrap.childHandler(listener.clientInitializer(loops))
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        }
-        if (l.socket().sendBuffer() > 0) {
-            bootstrap.childOption(ChannelOption.SO_SNDBUF, l.socket().sendBuffer());
-        }
-        if (l.socket().receiveBuffer() > 0) {
-            bootstrap.childOption(ChannelOption.SO_RCVBUF, l.socket().receiveBuffer());
-        }
-        Channel channel = bootstrap
-                .group(group)
-                .channel(transports.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(screen == null || l.acceptProxy() ? limiter : new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel listening) {
-                        listening.pipeline().addLast(new ScreenGate(screen), limiter);
-                    }
-                })
-                // TCP_NODELAY is Netty's default for accepted sockets; setting it again costs a syscall per connection
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECEIVE_ALLOCATOR)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyLoop.WATERMARK)
-                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, WriteSizeEstimator.INSTANCE)
-                .bind(l.address().toSocketAddress())
-                .syncUninterruptibly()
-                .channel();
-        listenerChannels.put(l.name(), channel);
-        listenerStats.put(l.name(), stats);
+    /**
+     * Like {@link #start(SluiceConfig)}, with where the configuration comes from: {@link #reloadFromSource} (SIGHUP,
+     * {@code POST /reload}) reads it again.
+     */
+    public static Sluice start(SluiceConfig config, Supplier<SluiceConfig> source) {
+        return new Sluice(config, source);
     }
 
+    /** The configuration now in force (the last one reloaded). */
     public SluiceConfig config() {
-        return config;
+        return snapshot.config();
     }
 
     /** The bound address of the named listener (the real port when the config said port 0). */
     public InetSocketAddress listenerAddress(String name) {
-        Channel channel = listenerChannels.get(name);
-        if (channel == null) {
+        BoundListener listener = listeners.get(name);
+        if (listener == null) {
             throw new IllegalArgumentException("no listener named " + name);
         }
-        return (InetSocketAddress) channel.localAddress();
+        return listener.address();
     }
 
     /** The bound admin address, or {@code null} when the config has no admin listener. */
@@ -185,12 +159,16 @@ public final class Sluice implements AutoCloseable {
         return admin == null ? null : admin.address();
     }
 
+    /** The counters of the current listeners, by name. */
     public Map<String, ListenerStats> listenerStats() {
-        return listenerStats;
+        Map<String, ListenerStats> stats = new LinkedHashMap<>();
+        listeners.forEach((name, l) -> stats.put(name, l.stats()));
+        return stats;
     }
 
+    /** The clusters of the configuration now in force. */
     public Iterable<Cluster> clusters() {
-        return clusters.values();
+        return snapshot.clusters().values();
     }
 
     /** The health checker of every cluster's servers (active checks and passive ejection). */
@@ -198,15 +176,180 @@ public final class Sluice implements AutoCloseable {
         return health;
     }
 
-    /** Server connections currently leased to exchanges, over all event loops and servers. */
+    /** Server connections currently leased to exchanges, over all event loops and current servers. */
     public long outstandingLeases() {
         long leases = 0;
-        for (Cluster c : clusters.values()) {
+        for (Cluster c : clusters()) {
             for (Server s : c.servers()) {
                 leases += s.active();
             }
         }
         return leases;
+    }
+
+    /**
+     * Reads the configuration file again and {@link #reload reloads} it.
+     *
+     * @throws ConfigException          the file is invalid: nothing changed
+     * @throws IllegalStateException    Sluice was started without a file, or the reload failed: nothing changed
+     */
+    public ReloadReport reloadFromSource() {
+        if (source == null) {
+            throw new IllegalStateException("no configuration file to reload: started without one");
+        }
+        return reload(source.get());
+    }
+
+    /**
+     * Makes {@code next} the configuration in force. Clusters whose configuration did not change are kept with their
+     * pools, balancers, health and counters; the others are built anew, and the ones they replace are retired: the
+     * exchanges that started with them finish with them, then they are forgotten. Listeners keep their socket when
+     * it allows ({@link BoundListener#keepsSocketFor}): their connections take up the new routes and limits at their
+     * next request. Others bind first, so that a failure leaves everything as it was; removed ones stop accepting
+     * and drain, their tunnels and TCP sessions going on until they end. {@code workers}, {@code transport},
+     * {@code buffers} and {@code admin} need a restart: they stay as they are.
+     *
+     * @throws IllegalStateException a listener cannot bind; nothing changed
+     */
+    public synchronized ReloadReport reload(SluiceConfig next) {
+        Snapshot before = snapshot;
+        List<String> changes = new ArrayList<>();
+        Map<String, Cluster> clusters = new LinkedHashMap<>();
+        List<Cluster> added = new ArrayList<>();
+        for (ClusterConfig c : next.clusters()) {
+            Cluster old = before.clusters().get(c.name());
+            if (old != null && old.config().equals(c)) {
+                clusters.put(c.name(), old);
+            } else {
+                Cluster cluster = new Cluster(c);
+                clusters.put(c.name(), cluster);
+                added.add(cluster);
+                changes.add((old == null ? "cluster added: " : "cluster changed: ") + c.name());
+            }
+        }
+        List<Cluster> removed = new ArrayList<>();
+        for (Cluster old : before.clusters().values()) {
+            if (clusters.get(old.name()) != old) {
+                removed.add(old);
+                if (!clusters.containsKey(old.name())) {
+                    changes.add("cluster removed: " + old.name());
+                }
+            }
+        }
+        onEveryLoop(loop -> loop.addClusters(added));
+        Map<String, BoundListener> current = listeners;
+        Map<String, BoundListener> bound = new LinkedHashMap<>();
+        try {
+            for (ListenerConfig l : next.listeners()) {
+                BoundListener old = current.get(l.name());
+                if (old == null || !old.keepsSocketFor(l)) {
+                    InetSocketAddress at = old != null && old.config().address().equals(l.address())
+                            ? old.address() : l.address().toSocketAddress();
+                    bound.put(l.name(), BoundListener.bind(l, at, clusters, transports, group, loops));
+                }
+            }
+        } catch (RuntimeException e) {
+            bound.values().forEach(BoundListener::stop);
+            onEveryLoop(loop -> loop.retireClusters(added));
+            throw new IllegalStateException("reload failed, nothing changed: cannot bind a listener: " + e, e);
+        }
+        Map<String, BoundListener> result = new LinkedHashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            BoundListener old = current.get(l.name());
+            BoundListener fresh = bound.get(l.name());
+            if (fresh == null) {
+                if (!old.config().equals(l) || usesAny(l, removed)) {
+                    old.update(l, clusters);
+                    if (!old.config().equals(l)) {
+                        changes.add("listener changed: " + l.name());
+                    }
+                }
+                result.put(l.name(), old);
+            } else {
+                result.put(l.name(), fresh);
+                changes.add((old == null ? "listener added: " : "listener rebound: ") + l.name());
+                if (old != null) {
+                    stop(old);
+                }
+            }
+        }
+        current.forEach((name, old) -> {
+            if (!result.containsKey(name)) {
+                stop(old);
+                changes.add("listener removed: " + name);
+            }
+        });
+        listeners = Collections.unmodifiableMap(result);
+        snapshot = new Snapshot(next, Collections.unmodifiableMap(clusters));
+        health.update(added, removed);
+        onEveryLoop(loop -> loop.retireClusters(removed));
+        stopping.removeIf(l -> l.connections() == 0);
+        ReloadReport report = new ReloadReport(changes, needsRestart(before.config(), next));
+        Log.event("reloaded: " + report);
+        return report;
+    }
+
+    /** Whether listener {@code l} routes to one of {@code clusters} (by name: the new ones replace them). */
+    private static boolean usesAny(ListenerConfig l, List<Cluster> clusters) {
+        for (Cluster c : clusters) {
+            if (c.name().equals(l.cluster()) || l.routes().stream().anyMatch(r -> c.name().equals(r.cluster()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void stop(BoundListener listener) {
+        listener.stop();
+        stopping.add(listener);
+    }
+
+    private static List<String> needsRestart(SluiceConfig before, SluiceConfig next) {
+        List<String> keys = new ArrayList<>();
+        if (before.workers() != next.workers()) {
+            keys.add("workers");
+        }
+        if (before.transport() != next.transport()) {
+            keys.add("transport");
+        }
+        if (!before.buffers().equals(next.buffers())) {
+            keys.add("buffers");
+        }
+        if (!Objects.equals(before.admin(), next.admin())) {
+            keys.add("admin");
+        }
+        return keys;
+    }
+
+    /** Runs {@code task} on every event loop and waits for all of them. */
+    private void onEveryLoop(Consumer<ProxyLoop> task) {
+        List<io.netty.util.concurrent.Future<?>> done = new ArrayList<>();
+        loops.values().forEach(l -> done.add(l.eventLoop().submit(() -> task.accept(l))));
+        done.forEach(f -> f.awaitUninterruptibly(LOOP_TASK_WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Stops gracefully (SIGTERM): stops accepting at once, lets exchanges, tunnels and TCP sessions in flight end
+     * within {@code shutdown_timeout}, answering with {@code Connection: close} from now on, then {@link #close()}s.
+     * Idle keep-alive connections close at their next answer or their idle timeout.
+     *
+     * @return whether every client connection ended before the deadline (the rest were cut)
+     */
+    public boolean shutdownGracefully() {
+        long deadline = System.nanoTime() + config().shutdownTimeout().toNanos();
+        List<BoundListener> all = new ArrayList<>(stopping);
+        all.addAll(listeners.values());
+        all.forEach(l -> l.stop().awaitUninterruptibly(LOOP_TASK_WAIT_SECONDS, TimeUnit.SECONDS));
+        boolean drained;
+        while (!(drained = all.stream().allMatch(l -> l.connections() == 0)) && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        if (!drained) {
+            Log.event("shutdown: " + all.stream().mapToInt(BoundListener::connections).sum()
+                    + " client connections still open after shutdown_timeout, closing them");
+        }
+        close();
+        return drained;
     }
 
     /** Closes listeners and connections and stops the event loops; waits until they have stopped. */
@@ -219,7 +362,7 @@ public final class Sluice implements AutoCloseable {
             health.close();
         }
         List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
-        listenerChannels.values().forEach(c -> closing.add(c.close()));
+        listeners.values().forEach(l -> closing.add(l.stop()));
         closing.forEach(f -> f.awaitUninterruptibly(5, TimeUnit.SECONDS));
         for (ProxyLoop loop : loops.values()) {
             if (!loop.eventLoop().isShuttingDown()) {

@@ -3,9 +3,11 @@ package io.sluice.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.sluice.ReloadReport;
 import io.sluice.Sluice;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
+import io.sluice.config.ConfigException;
 import io.sluice.log.Log;
 
 import java.io.IOException;
@@ -31,6 +33,10 @@ import java.util.concurrent.TimeUnit;
  *       and let the requests in flight on it finish; pooled idle connections stay until their idle timeout.
  *       {@code enable} puts it back (with the cluster's slow start); health checks go on meanwhile, so an enabled
  *       server is up or down at once as its checks say.</li>
+ *   <li>{@code POST /reload}: reads the configuration file again and applies it ({@link Sluice#reload}); 200 with
+ *       {@code changes} and {@code need_restart}; 400 with every {@code problems} line for an invalid file, 409 with
+ *       {@code error} when it cannot be applied (a listener cannot bind, or Sluice runs without a file). The
+ *       configuration in force stays unless the answer is 200.</li>
  * </ul>
  */
 public final class AdminServer implements AutoCloseable {
@@ -63,6 +69,8 @@ public final class AdminServer implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             if (path.startsWith(SERVERS)) {
                 serverAction(exchange, sluice, path.substring(SERVERS.length()));
+            } else if ("/reload".equals(path)) {
+                reload(exchange, sluice);
             } else if (!"GET".equals(exchange.getRequestMethod())) {
                 exchange.getResponseHeaders().set("Allow", "GET");
                 send(exchange, 405, "text/plain", "method not allowed\n");
@@ -75,6 +83,32 @@ public final class AdminServer implements AutoCloseable {
                 send(exchange, 404, "text/plain", "not found\n");
             }
         }
+    }
+
+    private static void reload(HttpExchange exchange, Sluice sluice) throws IOException {
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().set("Allow", "POST");
+            send(exchange, 405, "text/plain", "method not allowed: use POST\n");
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        int status;
+        try {
+            ReloadReport report = sluice.reloadFromSource();
+            body.put("changes", report.changes());
+            body.put("need_restart", report.needRestart());
+            status = 200;
+        } catch (ConfigException e) {
+            Log.event("reload (admin) rejected, the configuration in force stays: " + e.getMessage());
+            body.put("error", "invalid configuration: nothing changed");
+            body.put("problems", e.problems().stream().map(Object::toString).toList());
+            status = 400;
+        } catch (IllegalStateException e) {
+            Log.event("reload (admin) failed, the configuration in force stays: " + e.getMessage());
+            body.put("error", e.getMessage());
+            status = 409;
+        }
+        send(exchange, status, "application/json", JSON.writeValueAsString(body));
     }
 
     /** {@code rest}: {@code {cluster}/{address}/{action}} (the address has no '/', the cluster name may). */

@@ -75,6 +75,11 @@ public final class Main implements Runnable {
         @Option(names = {"-c", "--config"}, required = true, description = "configuration file (YAML)")
         Path path;
 
+        /** Reads the file again for a reload; throws {@link ConfigException} when it is invalid. */
+        SluiceConfig reload() {
+            return ConfigLoader.load(path);
+        }
+
         /** The loaded configuration, or {@code null} after every problem was printed to stderr. */
         SluiceConfig load(CommandLine.Model.CommandSpec spec) {
             try {
@@ -106,10 +111,14 @@ public final class Main implements Runnable {
         }
     }
 
-    @Command(name = "run", description = "Run the proxy with a configuration file.")
+    @Command(name = "run", description = "Run the proxy with a configuration file. SIGHUP reloads the file; SIGTERM"
+            + " stops gracefully.")
     static final class Run implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigFile config;
+
+        @Option(names = "--watch", description = "reload the file when it changes (checked every second)")
+        boolean watch;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -120,7 +129,7 @@ public final class Main implements Runnable {
             if (loaded == null) {
                 return EXIT_BAD_CONFIG;
             }
-            Sluice sluice = Sluice.start(loaded);
+            Sluice sluice = Sluice.start(loaded, config::reload);
             PrintWriter out = spec.commandLine().getOut();
             loaded.listeners().forEach(l ->
                     out.println("sluice: listener " + l.name() + " on " + sluice.listenerAddress(l.name())));
@@ -128,7 +137,13 @@ public final class Main implements Runnable {
                 out.println("sluice: admin on " + sluice.adminAddress());
             }
             out.flush();
-            awaitShutdown(sluice);
+            try (ConfigReloads reloads = new ConfigReloads(sluice, config.path)) {
+                reloads.onHangup();
+                if (watch) {
+                    reloads.watch();
+                }
+                awaitShutdown(sluice);
+            }
             return 0;
         }
     }
@@ -160,10 +175,11 @@ public final class Main implements Runnable {
         }
     }
 
+    /** Runs until SIGTERM or SIGINT, which stop gracefully: see {@link Sluice#shutdownGracefully()}. */
     private static void awaitShutdown(Sluice sluice) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sluice.close();
+            sluice.shutdownGracefully();
             stopped.countDown();
         }, "sluice-shutdown"));
         stopped.await();

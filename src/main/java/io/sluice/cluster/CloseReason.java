@@ -26,6 +26,8 @@ public enum CloseReason {
     OTHER_CLIENT,
     /** An upgraded connection (a WebSocket tunnel) ended. */
     TUNNEL_END,
+    /** A reload removed or changed the server's cluster: its pools keep no idle connection. */
+    RELOAD,
     /** Sluice is shutting down. */
     SHUTDOWN;
 

@@ -4,6 +4,7 @@ import io.sluice.config.Node.Mapping;
 import io.sluice.config.Node.Scalar;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -49,7 +50,8 @@ final class ConfigReader {
                     + root.describe());
             return null;
         }
-        values.checkKeys(top, "", "workers", "transport", "listeners", "clusters", "admin", "buffers");
+        values.checkKeys(top, "", "workers", "transport", "listeners", "clusters", "admin", "buffers",
+                "shutdown_timeout");
         int defaultWorkers = Math.max(1, Math.min(256, Runtime.getRuntime().availableProcessors()));
         int workers = values.integer(top, "", "workers", defaultWorkers, 1, 256);
         Transport transport = values.choice(top, "", "transport", Transport.AUTO, Transport.class);
@@ -58,8 +60,10 @@ final class ConfigReader {
         List<ListenerConfig> listeners = values.list(top, "", "listeners", true, "listener", this::listener);
         AdminConfig admin = admin(top);
         BuffersConfig buffers = buffers(top);
+        Duration shutdownTimeout = values.duration(top, "", "shutdown_timeout", SluiceConfig.DEFAULT_SHUTDOWN_TIMEOUT);
         checkBinds();
-        return problems.isEmpty() ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers) : null;
+        return problems.isEmpty()
+                ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers, shutdownTimeout) : null;
     }
 
     // ---- sections
@@ -132,8 +136,9 @@ final class ConfigReader {
         if (m == null) {
             return SocketOptions.DEFAULTS;
         }
-        values.checkKeys(m, path, "send_buffer", "receive_buffer");
-        return new SocketOptions(socketBuffer(m, path, "send_buffer"), socketBuffer(m, path, "receive_buffer"));
+        values.checkKeys(m, path, "send_buffer", "receive_buffer", "reuse_port");
+        return new SocketOptions(socketBuffer(m, path, "send_buffer"), socketBuffer(m, path, "receive_buffer"),
+                values.bool(m, path, "reuse_port", true));
     }
 
     /** 0 (the default, also when written) leaves the kernel's autotuning on; below 1KiB is surely a typo. */

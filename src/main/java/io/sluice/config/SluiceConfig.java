@@ -1,5 +1,6 @@
 package io.sluice.config;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -11,13 +12,24 @@ import java.util.List;
  * @param clusters  clusters in file order
  * @param admin     the admin listener, or {@code null} when the file has none
  * @param buffers   memory budget and spill files of buffered exchanges
+ * @param shutdownTimeout how long a graceful shutdown (SIGTERM) waits for exchanges and tunnels in flight before
+ *                        it cuts them (default 30s)
  */
 public record SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,
-                           List<ClusterConfig> clusters, AdminConfig admin, BuffersConfig buffers) {
+                           List<ClusterConfig> clusters, AdminConfig admin, BuffersConfig buffers,
+                           Duration shutdownTimeout) {
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
     public SluiceConfig {
         listeners = List.copyOf(listeners);
         clusters = List.copyOf(clusters);
         buffers = buffers == null ? BuffersConfig.DEFAULTS : buffers;
+        shutdownTimeout = shutdownTimeout == null ? DEFAULT_SHUTDOWN_TIMEOUT : shutdownTimeout;
+    }
+
+    public SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,
+                        List<ClusterConfig> clusters, AdminConfig admin, BuffersConfig buffers) {
+        this(workers, transport, listeners, clusters, admin, buffers, DEFAULT_SHUTDOWN_TIMEOUT);
     }
 
     public SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,

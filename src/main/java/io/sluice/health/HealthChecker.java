@@ -14,10 +14,10 @@ import io.sluice.cluster.Server;
 import io.sluice.config.HealthConfig;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -48,8 +48,8 @@ public final class HealthChecker implements AutoCloseable {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final List<ClusterHealth> clusters = new ArrayList<>();
-    /** Filled by the constructor, read-only after: safe to read from any thread. */
-    private final Map<Server, ServerHealth> servers = new IdentityHashMap<>();
+    /** Written on the checker's loop (and by the constructor), read from any thread. */
+    private final Map<Server, ServerHealth> servers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -66,42 +66,72 @@ public final class HealthChecker implements AutoCloseable {
                 .group(loop)
                 .channel(Objects.requireNonNull(channelType, "channelType"))
                 .option(ChannelOption.TCP_NODELAY, true);
-        for (Cluster cluster : clusters) {
-            ClusterHealth c = new ClusterHealth(cluster);
-            for (Server server : cluster.servers()) {
-                ServerHealth s = new ServerHealth(this, c, server);
-                c.add(s);
-                servers.put(server, s);
-            }
-            this.clusters.add(c);
+        clusters.forEach(this::track);
+    }
+
+    private ClusterHealth track(Cluster cluster) {
+        ClusterHealth c = new ClusterHealth(cluster);
+        for (Server server : cluster.servers()) {
+            ServerHealth s = new ServerHealth(this, c, server);
+            c.add(s);
+            servers.put(server, s);
         }
+        this.clusters.add(c);
+        return c;
     }
 
     /** Starts the active checks and watches request failures. */
     public void start() {
-        for (ClusterHealth c : clusters) {
-            int threshold = c.outlier().consecutiveFailures();
-            if (threshold > 0) {
-                for (ServerHealth s : c.servers()) {
-                    s.server.watchFailures(threshold, () -> execute(s::failuresReached));
-                }
-            }
-        }
-        execute(this::startChecks);
+        List<ClusterHealth> all = List.copyOf(clusters);
+        all.forEach(this::watchFailures);
+        execute(() -> all.forEach(HealthChecker::startChecks));
     }
 
-    /** Spreads each cluster's first checks over one interval, so that they do not all leave at once. */
-    private void startChecks() {
-        for (ClusterHealth c : clusters) {
-            HealthConfig health = c.health();
-            if (health == null) {
-                continue;
-            }
-            List<ServerHealth> list = c.servers();
-            for (int i = 0; i < list.size(); i++) {
-                list.get(i).startChecks(health.interval().toNanos() * i / list.size());
+    private void watchFailures(ClusterHealth c) {
+        int threshold = c.outlier().consecutiveFailures();
+        if (threshold > 0) {
+            for (ServerHealth s : c.servers()) {
+                s.server.watchFailures(threshold, () -> execute(s::failuresReached));
             }
         }
+    }
+
+    /** Spreads a cluster's first checks over one interval, so that they do not all leave at once. */
+    private static void startChecks(ClusterHealth c) {
+        HealthConfig health = c.health();
+        if (health == null) {
+            return;
+        }
+        List<ServerHealth> list = c.servers();
+        for (int i = 0; i < list.size(); i++) {
+            list.get(i).startChecks(health.interval().toNanos() * i / list.size());
+        }
+    }
+
+    /**
+     * A reload: starts checking the servers of {@code added} clusters and stops checking those of {@code removed}
+     * ones. Their states stay as they are; exchanges still using a removed cluster see its last state.
+     */
+    public void update(List<Cluster> added, List<Cluster> removed) {
+        execute(() -> {
+            for (Cluster cluster : removed) {
+                clusters.removeIf(c -> {
+                    if (c.cluster() != cluster) {
+                        return false;
+                    }
+                    c.servers().forEach(s -> {
+                        s.stop();
+                        servers.remove(s.server);
+                    });
+                    return true;
+                });
+            }
+            for (Cluster cluster : added) {
+                ClusterHealth c = track(cluster);
+                watchFailures(c);
+                startChecks(c);
+            }
+        });
     }
 
     /** What the checker knows about {@code server} ({@link HealthStatus#NONE} for a server it does not check). */

@@ -36,6 +36,8 @@ final class ServerHealth {
     private volatile long ejectionMillis;
 
     private boolean checking;
+    /** The server's cluster was removed or replaced by a reload: nothing more is checked or decided. */
+    private boolean stopped;
     private long checkStarted;
     /** The next periodic check, or {@code null} while none is scheduled. */
     private ScheduledFuture<?> nextCheck;
@@ -80,9 +82,19 @@ final class ServerHealth {
         nextCheck = checker.schedule(this::tick, delayNanos);
     }
 
+    /** Stops checking the server for good (its cluster left the configuration). */
+    void stop() {
+        stopped = true;
+        if (nextCheck != null) {
+            nextCheck.cancel(false);
+            nextCheck = null;
+        }
+        server.watchFailures(0, null);
+    }
+
     private void tick() {
         nextCheck = null;
-        if (!checking) {
+        if (!checking && !stopped) {
             runCheck();
         }
     }
@@ -102,7 +114,7 @@ final class ServerHealth {
 
     private void checked(boolean passed, String detail) {
         checking = false;
-        if (checker.closed()) {
+        if (checker.closed() || stopped) {
             return; // shutting down closed the check's connection: not the server's doing
         }
         checks++;
@@ -161,7 +173,7 @@ final class ServerHealth {
     void failuresReached() {
         int failures = server.consecutiveFailures();
         server.resetConsecutiveFailures();
-        if (server.ejected() || checker.closed()) {
+        if (server.ejected() || checker.closed() || stopped) {
             return;
         }
         if (!cluster.mayEject(this)) {
@@ -192,7 +204,7 @@ final class ServerHealth {
 
     /** The ejection's time is up: a check decides whether the server comes back or stays out longer. */
     private void ejectionOver() {
-        if (!server.ejected()) {
+        if (!server.ejected() || stopped) {
             return;
         }
         probeDue = true;

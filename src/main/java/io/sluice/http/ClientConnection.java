@@ -46,7 +46,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     /** Longest time spent reading and dropping a client's bytes after its last answer, before closing. */
     static final long LINGER_NANOS = 2_000_000_000L;
 
-    final HttpListener listener;
+    /** The listener's generation this connection's current request started with (a reload may replace it). */
+    HttpListener listener;
     final ProxyLoop loop;
     final ReadGate gate = new ReadGate();
     Channel channel;
@@ -262,6 +263,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         if (phase == Phase.IDLE) {
             phase = Phase.HEAD;
+            listener = listener.current(); // a reload in between: this request gets the new routes and limits
             timer.arm(listener.requestHeaderNanos);
         }
         int start = pending.readerIndex();
@@ -340,11 +342,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
 
     /**
-     * Whether the connection stays open after request number {@code n} (1 for the first): the client asks for it and
-     * {@code requests_per_connection} allows more.
+     * Whether the connection stays open after request number {@code n} (1 for the first): the client asks for it,
+     * {@code requests_per_connection} allows more, and the listener is not draining.
      */
     private boolean keepsAlive(HeadParser p, int n) {
-        return (p.http11 ? !p.connectionClose : p.connectionKeepAlive) && n < listener.limits.requestsPerConnection();
+        return (p.http11 ? !p.connectionClose : p.connectionKeepAlive) && n < listener.limits.requestsPerConnection()
+                && !listener.draining();
     }
 
     /**

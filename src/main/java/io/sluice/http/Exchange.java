@@ -601,7 +601,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         boolean lengthAtEnd = hold && (rescuable || dechunk);
         boolean rechunk = !hold && rescuable && clientHttp11;
         boolean bodyEndsAtClose = (responseBody.endsAtClose() || dechunk) && !lengthAtEnd && !rechunk;
-        closeClient = !clientKeepAlive || bodyEndsAtClose || !requestSent() || client.isClosing();
+        closeClient = !clientKeepAlive || bodyEndsAtClose || !requestSent() || client.isClosing()
+                || client.listener.draining();
         buf.readerIndex(end);
         if (state != State.DRAINING) {
             ByteBuf head = HeadWriter.response(client.channel.alloc(), p, buf, start, end, closeClient,

@@ -13,7 +13,12 @@ import io.sluice.tcp.ProxyHeaderReader;
 
 import java.util.Map;
 
-/** What the client connections of one HTTP listener share: routes, limits, timeouts and counters. */
+/**
+ * What the client connections of one HTTP listener share: routes, limits, timeouts and counters. Immutable but for
+ * two things a running Sluice changes: a reload puts a new generation in its place ({@link #replaceWith}), which
+ * each connection takes up at its next request; and a shutdown or a reload that removes the listener makes it
+ * {@link #drain drain}: every answer from then on closes its connection.
+ */
 public final class HttpListener {
     final ListenerConfig config;
     final RouteTable routes;
@@ -25,6 +30,9 @@ public final class HttpListener {
     final HeadParser.TargetPolicy targetPolicy;
     /** Screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}. */
     private final Screen screen;
+    /** The generation a reload put in this one's place, or {@code null} while this one is current. */
+    private volatile HttpListener successor;
+    private volatile boolean draining;
 
     public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter, Screen screen) {
         this.config = config;
@@ -47,15 +55,39 @@ public final class HttpListener {
         return limiter;
     }
 
+    /** A reload made {@code next} the listener's configuration from now on (same socket, limiter and screen). */
+    public void replaceWith(HttpListener next) {
+        successor = next;
+    }
+
+    /** The current generation: this one, or the last one a reload put in its place. */
+    HttpListener current() {
+        HttpListener l = this;
+        for (HttpListener next = l.successor; next != null; next = l.successor) {
+            l = next;
+        }
+        return l;
+    }
+
+    /** From now on every answer closes its connection: the listener stops (shutdown, or removed by a reload). */
+    public void drain() {
+        current().draining = true;
+    }
+
+    boolean draining() {
+        return current().draining;
+    }
+
     /** The handler that sets up each accepted client connection on its event loop's {@link ProxyLoop}. */
     public ChannelHandler clientInitializer(Map<EventLoop, ProxyLoop> loops) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
-                if (config.acceptProxy()) {
-                    channel.pipeline().addLast(new ProxyHeaderReader(requestHeaderNanos, screen));
+                HttpListener listener = current();
+                if (listener.config.acceptProxy()) {
+                    channel.pipeline().addLast(new ProxyHeaderReader(listener.requestHeaderNanos, listener.screen));
                 }
-                channel.pipeline().addLast(new ClientConnection(HttpListener.this, loops.get(channel.eventLoop())));
+                channel.pipeline().addLast(new ClientConnection(listener, loops.get(channel.eventLoop())));
             }
         };
     }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.buffer.BufferBudget;
 import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.Balancer;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Everything one event loop owns for proxying: its server pools, its balancers and its head parser. A client
@@ -35,10 +37,15 @@ public final class ProxyLoop {
     /** Memory and spill files of held responses, shared by every loop. */
     final BufferBudget budget;
     final SpillDirectory spill;
+    private final int index;
+    private final Class<? extends SocketChannel> channelType;
     private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
     private final Map<Cluster, Balancer> balancers = new IdentityHashMap<>();
     /** Per cluster: how this loop opens connections to its servers (options set, no handler). */
     private final Map<Cluster, Bootstrap> connectors = new IdentityHashMap<>();
+    /** Clusters a reload removed that exchanges of this loop may still use. */
+    private final List<Cluster> retired = new ArrayList<>();
+    private ScheduledFuture<?> nextForget;
     /** One queue per distinct timeout duration; the config makes few of them, so a scan beats a map. */
     private TimerQueue[] timerQueues = new TimerQueue[0];
 
@@ -48,29 +55,87 @@ public final class ProxyLoop {
     public ProxyLoop(EventLoop loop, int index, List<Cluster> clusters, Class<? extends SocketChannel> channelType,
                      BufferBudget budget, SpillDirectory spill) {
         this.loop = loop;
+        this.index = index;
+        this.channelType = channelType;
         this.budget = budget;
         this.spill = spill;
+        clusters.forEach(this::add);
+    }
+
+    private void add(Cluster cluster) {
+        balancers.put(cluster, cluster.newBalancer(index));
+        Bootstrap template = new Bootstrap()
+                .group(loop)
+                // kept registered with epoll: a server connection may become half of a tunnel (Upgrade)
+                .channelFactory(EpollRegistration.keptChannels(channelType))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATERMARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, cluster.config().timeouts().connect().toMillis()));
+        connectors.put(cluster, template);
+        long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
+        for (Server server : cluster.servers()) {
+            pools.put(server, new ServerPool(loop, server, cluster.config().pool(),
+                    cluster.config().timeouts().connect(),
+                    connection -> Transparent.connect(template.clone()
+                            .handler(new ServerConnection(connection, this, responseTimeoutNanos)),
+                            server, connection.clientAddress()), cluster.surgeQueue()));
+        }
+    }
+
+    /** A reload added {@code clusters}: this loop gets their pools (prewarmed) and balancers; runs on this loop. */
+    public void addClusters(List<Cluster> clusters) {
         for (Cluster cluster : clusters) {
-            balancers.put(cluster, cluster.newBalancer(index));
-            Bootstrap template = new Bootstrap()
-                    .group(loop)
-                    // kept registered with epoll: a server connection may become half of a tunnel (Upgrade)
-                    .channelFactory(EpollRegistration.keptChannels(channelType))
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.SO_KEEPALIVE, true)
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATERMARK)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                            (int) Math.min(Integer.MAX_VALUE, cluster.config().timeouts().connect().toMillis()));
-            connectors.put(cluster, template);
-            long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
-            for (Server server : cluster.servers()) {
-                pools.put(server, new ServerPool(loop, server, cluster.config().pool(),
-                        cluster.config().timeouts().connect(),
-                        connection -> Transparent.connect(template.clone()
-                                .handler(new ServerConnection(connection, this, responseTimeoutNanos)),
-                                server, connection.clientAddress()), cluster.surgeQueue()));
+            add(cluster);
+            cluster.servers().forEach(s -> pools.get(s).start());
+        }
+    }
+
+    /**
+     * A reload removed or replaced {@code clusters}. The exchanges that started with them finish with them: their
+     * pools keep serving leases but close idle connections, and the cluster is forgotten once nothing of this loop
+     * uses it any more. Runs on this loop.
+     */
+    public void retireClusters(List<Cluster> clusters) {
+        for (Cluster cluster : clusters) {
+            cluster.servers().forEach(s -> pools.get(s).retire());
+            retired.add(cluster);
+        }
+        forgetDrained();
+    }
+
+    /** Forgets the retired clusters nothing uses on this loop; checks again later while some are still in use. */
+    private void forgetDrained() {
+        if (nextForget != null) {
+            nextForget.cancel(false);
+            nextForget = null;
+        }
+        retired.removeIf(cluster -> {
+            if (!unused(cluster)) {
+                return false;
+            }
+            cluster.servers().forEach(pools::remove);
+            balancers.remove(cluster);
+            connectors.remove(cluster);
+            return true;
+        });
+        if (!retired.isEmpty() && !loop.isShuttingDown()) {
+            nextForget = loop.schedule(this::forgetDrained, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** No connection, lease, queued or in-flight request of this retired cluster is left. */
+    private boolean unused(Cluster cluster) {
+        if (cluster.surgeQueue().size() > 0) {
+            return false;
+        }
+        for (Server server : cluster.servers()) {
+            if (!pools.get(server).drained() || server.inFlight() > 0) {
+                return false;
             }
         }
+        return true;
     }
 
     public EventLoop eventLoop() {

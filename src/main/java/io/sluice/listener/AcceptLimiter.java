@@ -15,7 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 @ChannelHandler.Sharable
 public final class AcceptLimiter extends ChannelInboundHandlerAdapter {
-    private final int max;
+    private volatile int max;
     private final ListenerStats stats;
     private volatile Channel acceptor;
 
@@ -26,6 +26,15 @@ public final class AcceptLimiter extends ChannelInboundHandlerAdapter {
 
     public ListenerStats stats() {
         return stats;
+    }
+
+    /** A reload changed {@code max_connections}: accepting pauses or resumes at once as the new limit says. */
+    public void setMax(int newMax) {
+        max = newMax;
+        Channel channel = acceptor;
+        if (channel != null) {
+            channel.eventLoop().execute(this::update);
+        }
     }
 
     @Override

@@ -48,6 +48,8 @@ public final class ServerPool {
     private int open;
     private boolean awaitingSlot;
     private boolean closed;
+    /** The server's cluster left the configuration: leases are still served, but nothing is kept idle. */
+    private boolean retired;
     private ScheduledFuture<?> sweep;
 
     /**
@@ -209,6 +211,27 @@ public final class ServerPool {
         if (!lease.done) {
             finish(lease);
         }
+    }
+
+    /**
+     * A reload removed or replaced the server's cluster. The exchanges that started before it finish here: their
+     * waiting and future leases are still served; idle connections are closed now and released ones from now on.
+     */
+    public void retire() {
+        assert loop.inEventLoop();
+        retired = true;
+        while (!idle.isEmpty()) {
+            close(idle.peekFirst(), CloseReason.RELOAD);
+        }
+        if (sweep != null) {
+            sweep.cancel(false);
+            sweep = null;
+        }
+    }
+
+    /** Retired, with no connection open and no lease waiting: nothing uses the pool any more. */
+    public boolean drained() {
+        return retired && open == 0 && waiting.isEmpty();
     }
 
     /** Closes every connection and fails every waiting lease; used at shutdown. */
@@ -420,6 +443,8 @@ public final class ServerPool {
             give(next, connection);
         } else if (closed) {
             close(connection, CloseReason.SHUTDOWN);
+        } else if (retired) {
+            close(connection, CloseReason.RELOAD);
         } else if (server.rebalanceWanted() || (surge != null && surge.firstNeedsElsewhere(loop, server))) {
             // its slot is worth more to a loop that starves, or where the first queued request waits
             close(connection, CloseReason.REBALANCE);
@@ -484,7 +509,7 @@ public final class ServerPool {
     /** Closes connections idle past the timeout, oldest first, keeping {@code prewarm} of them. */
     private void sweep() {
         sweep = null;
-        if (closed) {
+        if (closed || retired) {
             return;
         }
         long now = System.nanoTime();
@@ -513,10 +538,10 @@ public final class ServerPool {
     }
 
     private void topUp() {
-        while (!closed && open < prewarm && !perClient && server.tryAcquireSlot()) {
+        while (!closed && !retired && open < prewarm && !perClient && server.tryAcquireSlot()) {
             openConnection(null);
         }
-        if (prewarm > 0 && sweep == null && !closed) {
+        if (prewarm > 0 && sweep == null && !closed && !retired) {
             scheduleSweep(idleTimeoutNanos);
         }
     }

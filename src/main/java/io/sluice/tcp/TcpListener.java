@@ -14,13 +14,17 @@ import java.util.Map;
 
 /**
  * A {@code protocol: tcp} listener: every client connection is relayed to a connection to one server of the
- * listener's cluster, bytes untouched both ways (seed 001's pass-through proxy, seed 003's splice).
+ * listener's cluster, bytes untouched both ways (seed 001's pass-through proxy, seed 003's splice). A reload puts
+ * a new generation in its place ({@link #replaceWith}) for the connections accepted from then on; sessions keep
+ * the one they started with.
  */
 public final class TcpListener {
     final ListenerConfig config;
     final Cluster cluster;
     final AcceptLimiter limiter;
     private final Screen screen;
+    /** The generation a reload put in this one's place, or {@code null} while this one is current. */
+    private volatile TcpListener successor;
 
     /** @param screen screens clients named by PROXY headers ({@code accept_proxy}), or {@code null} */
     public TcpListener(ListenerConfig config, Cluster cluster, AcceptLimiter limiter, Screen screen) {
@@ -30,21 +34,35 @@ public final class TcpListener {
         this.screen = screen;
     }
 
+    /** A reload made {@code next} the listener's configuration for new connections (same socket and limiter). */
+    public void replaceWith(TcpListener next) {
+        successor = next;
+    }
+
+    private TcpListener current() {
+        TcpListener l = this;
+        for (TcpListener next = l.successor; next != null; next = l.successor) {
+            l = next;
+        }
+        return l;
+    }
+
     /** The handler of accepted connections; they must be accepted with auto-read off. */
     public ChannelHandler clientInitializer(Map<EventLoop, ProxyLoop> loops) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
-                if (config.splice()) {
+                TcpListener listener = current();
+                if (listener.config.splice()) {
                     channel.config().setRecvByteBufAllocator(new SplicedBytes());
                 }
-                channel.closeFuture().addListener(f -> limiter.closed());
+                channel.closeFuture().addListener(f -> listener.limiter.closed());
                 EpollRegistration.keep(channel); // still has EPOLLRDHUP: nothing was read or shut yet
-                if (config.acceptProxy()) {
-                    long timeoutNanos = config.timeouts().requestHeader().toNanos();
-                    channel.pipeline().addLast(new ProxyHeaderReader(timeoutNanos, screen));
+                if (listener.config.acceptProxy()) {
+                    long timeoutNanos = listener.config.timeouts().requestHeader().toNanos();
+                    channel.pipeline().addLast(new ProxyHeaderReader(timeoutNanos, listener.screen));
                 }
-                channel.pipeline().addLast(new TcpSession(TcpListener.this, loops.get(channel.eventLoop())));
+                channel.pipeline().addLast(new TcpSession(listener, loops.get(channel.eventLoop())));
             }
         };
     }
