@@ -248,7 +248,7 @@ public final class Sluice implements AutoCloseable {
                     bound.put(l.name(), BoundListener.bind(l, at, clusters, transports, group, loops));
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind's IOException undeclared
             bound.values().forEach(BoundListener::stop);
             onEveryLoop(loop -> loop.retireClusters(added));
             throw new IllegalStateException("reload failed, nothing changed: cannot bind a listener: " + e, e);
@@ -258,11 +258,11 @@ public final class Sluice implements AutoCloseable {
             BoundListener old = current.get(l.name());
             BoundListener fresh = bound.get(l.name());
             if (fresh == null) {
-                if (!old.config().equals(l) || usesAny(l, removed)) {
+                if (!old.config().equals(l)) {
+                    changes.add("listener changed: " + l.name());
                     old.update(l, clusters);
-                    if (!old.config().equals(l)) {
-                        changes.add("listener changed: " + l.name());
-                    }
+                } else if (usesAny(l, removed)) {
+                    old.update(l, clusters);
                 }
                 result.put(l.name(), old);
             } else {
