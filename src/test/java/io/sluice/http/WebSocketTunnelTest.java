@@ -127,6 +127,25 @@ class WebSocketTunnelTest {
         assertThat(server.get("idle").asLong()).as("never pooled").isZero();
     }
 
+    @Test
+    void aReloadThatReplacesTheClusterDoesNotCutTheTunnel() throws Exception {
+        proxy.setup().cluster("web", 4, echo.address()).start();
+        Recorder recorder = new Recorder();
+        WebSocket ws = open(recorder);
+        ws.sendText("before", true).get(10, TimeUnit.SECONDS);
+        assertThat(recorder.messages.poll(10, TimeUnit.SECONDS)).isEqualTo("before");
+
+        assertThat(proxy.sluice().reload(proxy.setup().cluster("web", 8, echo.address()).config()).changes())
+                .containsExactly("cluster changed: web");
+
+        for (int i = 0; i < 5; i++) {
+            ws.sendText("after " + i, true).get(10, TimeUnit.SECONDS);
+            assertThat(recorder.messages.poll(10, TimeUnit.SECONDS)).isEqualTo("after " + i);
+        }
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        assertThat(recorder.closed.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
+    }
+
     private JsonNode awaitTunnelEnded() throws InterruptedException {
         String address = ProxyFixture.hostPort(echo.address()).toString();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
