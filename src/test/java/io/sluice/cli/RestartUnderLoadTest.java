@@ -84,7 +84,7 @@ class RestartUnderLoadTest {
         Path file = dir.resolve("sluice.yaml");
         Files.writeString(file, config(port, "a"));
         Running old = run(file);
-        try (SteadyLoad load = SteadyLoad.start(new InetSocketAddress("127.0.0.1", port), "/x", 4, 2)) {
+        try (SteadyLoad load = SteadyLoad.start(new InetSocketAddress("127.0.0.1", port), "/x", 4, 8)) {
             load.awaitMore(500, Duration.ofSeconds(30));
             Running fresh = run(file);
             load.awaitMore(500, Duration.ofSeconds(30));
