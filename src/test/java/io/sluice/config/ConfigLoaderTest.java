@@ -116,6 +116,40 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void reusePortAndShutdownTimeoutAreReadWithDefaults() {
+        SluiceConfig config = ConfigLoader.parse("""
+                shutdown_timeout: 5s
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    routes: [ { cluster: web } ]
+                    socket: { reuse_port: false }
+                clusters:
+                  - { name: web, servers: [ { address: 127.0.0.1:9001 } ] }
+                """, "sluice.yaml");
+        assertThat(config.listeners().get(0).socket()).isEqualTo(new SocketOptions(0, 0, false));
+        assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(SocketOptions.DEFAULTS.reusePort()).isTrue();
+        assertThat(ConfigLoader.parse("""
+                listeners: [ { name: web, address: 127.0.0.1:0, routes: [ { cluster: web } ] } ]
+                clusters: [ { name: web, servers: [ { address: 127.0.0.1:9001 } ] } ]
+                """, "sluice.yaml").shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertOnlyProblemStartsWith("""
+                shutdown_timeout: soon
+                listeners: [ { name: web, address: 127.0.0.1:0, routes: [ { cluster: web } ] } ]
+                clusters: [ { name: web, servers: [ { address: 127.0.0.1:9001 } ] } ]
+                """, 1, "shutdown_timeout", "");
+        assertOnlyProblemStartsWith("""
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    routes: [ { cluster: web } ]
+                    socket: { reuse_port: maybe }
+                clusters: [ { name: web, servers: [ { address: 127.0.0.1:9001 } ] } ]
+                """, 5, "listeners[0].socket.reuse_port", "");
+    }
+
+    @Test
     void socketBuffersAreReadAndBounded() {
         SluiceConfig config = ConfigLoader.parse("""
                 listeners:
