@@ -116,6 +116,25 @@ class ActiveHealthCheckTest {
         assertThat(origin.requests()).as("a TCP check sends nothing").isEmpty();
     }
 
+    @Test
+    void aReloadStartsCheckingAddedClustersAndStopsCheckingRemovedOnes() {
+        TestOrigin kept = origin();
+        TestOrigin removed = origin();
+        Cluster first = cluster(http("/healthz", 200, 399, 50, 1000, 1, 1), NO_OUTLIER, removed.address());
+        HealthChecker checker = health.start(first);
+        awaitChecks(checker, first.servers().get(0), 2);
+
+        Cluster added = cluster(http("/healthz", 200, 399, 50, 1000, 1, 1), NO_OUTLIER, kept.address());
+        checker.update(List.of(added), List.of(first));
+        awaitChecks(checker, added.servers().get(0), 2);
+        Await.until(() -> checker.status(first.servers().get(0)) == HealthStatus.NONE, WAIT,
+                () -> "the removed cluster's server is still tracked");
+        int checksOfRemoved = removed.requests("/healthz").size();
+        awaitChecks(checker, added.servers().get(0), checker.status(added.servers().get(0)).checks() + 3);
+        assertThat(removed.requests("/healthz")).as("no check after the removal").hasSizeLessThanOrEqualTo(
+                checksOfRemoved + 1);
+    }
+
     /** A server that accepts (the kernel completes the handshake) and never answers: the check times out. */
     @Test
     void noAnswerWithinTheTimeoutFails() throws Exception {
