@@ -125,13 +125,16 @@ public final class ProxyLoop {
         }
     }
 
-    /** No connection, lease, queued or in-flight request of this retired cluster is left. */
+    /**
+     * No connection, lease, queued or in-flight request of this retired cluster is left; nor a TCP session, which
+     * holds a slot of {@code max_connections} while it connects or relays.
+     */
     private boolean unused(Cluster cluster) {
         if (cluster.surgeQueue().size() > 0) {
             return false;
         }
         for (Server server : cluster.servers()) {
-            if (!pools.get(server).drained() || server.inFlight() > 0) {
+            if (!pools.get(server).drained() || server.inFlight() > 0 || server.openConnections() > 0) {
                 return false;
             }
         }
