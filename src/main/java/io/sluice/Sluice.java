@@ -32,13 +32,16 @@ import io.sluice.route.RouteTable;
 import io.sluice.tcp.TcpListener;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /** A running Sluice: event loops, listeners, pools and the admin listener of one configuration. */
@@ -47,6 +50,7 @@ public final class Sluice implements AutoCloseable {
     private static final LoopSharedReceiveAllocator CLIENT_RECEIVE_ALLOCATOR = new LoopSharedReceiveAllocator();
 
     private final SluiceConfig config;
+    private final Instant startTime = Instant.now();
     private final EventLoopGroup group;
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
@@ -169,6 +173,24 @@ public final class Sluice implements AutoCloseable {
 
     public SluiceConfig config() {
         return config;
+    }
+
+    /** When this Sluice was started (wall clock). */
+    public Instant startTime() {
+        return startTime;
+    }
+
+    /** This build's version, from {@code version.properties} in the jar; "unknown" when it cannot be read. */
+    public static String version() {
+        try (InputStream in = Sluice.class.getResourceAsStream("/io/sluice/version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     /** The bound address of the named listener (the real port when the config said port 0). */
