@@ -72,8 +72,8 @@ public final class AdminServer implements AutoCloseable {
             } else if ("/metrics".equals(path)) {
                 send(exchange, 200, PrometheusText.CONTENT_TYPE, Metrics.render(sluice));
             } else if ("/".equals(path)) {
-                send(exchange, 200, "text/plain",
-                        "Sluice admin. GET /stats, GET /metrics, POST /servers/{cluster}/{address}/drain|disable|enable\n");
+                send(exchange, 200, "text/plain", "Sluice admin. GET /stats, GET /metrics,"
+                        + " POST /servers/{cluster}/{address}/drain|disable|enable\n");
             } else {
                 send(exchange, 404, "text/plain", "not found\n");
             }

@@ -66,7 +66,8 @@ final class Metrics {
     private static void process(PrometheusText out, Sluice sluice) {
         out.family("sluice_build_info", Type.GAUGE, "Always 1; the version label is this build's version.")
                 .sample(1, "version", Sluice.version());
-        out.family("sluice_start_time_seconds", Type.GAUGE, "When this Sluice started, in seconds since the Unix epoch.")
+        out.family("sluice_start_time_seconds", Type.GAUGE,
+                "When this Sluice started, in seconds since the Unix epoch.")
                 .sample(sluice.startTime().toEpochMilli() / 1000.0);
     }
 
