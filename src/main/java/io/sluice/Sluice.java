@@ -21,8 +21,10 @@ import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -30,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -45,6 +48,7 @@ public final class Sluice implements AutoCloseable {
     private static final long LOOP_TASK_WAIT_SECONDS = 5;
 
     private final Transports transports;
+    private final Instant startTime = Instant.now();
     private final EventLoopGroup group;
     private final Map<EventLoop, ProxyLoop> loops = new IdentityHashMap<>();
     private final BufferBudget bufferBudget;
@@ -143,6 +147,24 @@ public final class Sluice implements AutoCloseable {
     /** The configuration now in force (the last one reloaded). */
     public SluiceConfig config() {
         return snapshot.config();
+    }
+
+    /** When this Sluice was started (wall clock). */
+    public Instant startTime() {
+        return startTime;
+    }
+
+    /** This build's version, from {@code version.properties} in the jar; "unknown" when it cannot be read. */
+    public static String version() {
+        try (InputStream in = Sluice.class.getResourceAsStream("/io/sluice/version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     /** The bound address of the named listener (the real port when the config said port 0). */

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>{@code GET /stats}: see {@link Stats}.</li>
+ *   <li>{@code GET /metrics}: the same counters for Prometheus, see {@link Metrics}.</li>
  *   <li>{@code POST /servers/{cluster}/{address}/drain|disable|enable}, the address as written in the config
  *       (an IPv6 one percent-encoded: {@code %5B::1%5D:9001}): 200 with the server's /stats entry and its cluster's
  *       name, {@code state} being the new state; 404 for an unknown cluster, server or action; 405 for another
@@ -76,9 +77,11 @@ public final class AdminServer implements AutoCloseable {
                 send(exchange, 405, "text/plain", "method not allowed\n");
             } else if ("/stats".equals(path)) {
                 send(exchange, 200, "application/json", JSON.writeValueAsString(Stats.of(sluice)));
+            } else if ("/metrics".equals(path)) {
+                send(exchange, 200, PrometheusText.CONTENT_TYPE, Metrics.render(sluice));
             } else if ("/".equals(path)) {
-                send(exchange, 200, "text/plain",
-                        "Sluice admin. GET /stats, POST /servers/{cluster}/{address}/drain|disable|enable\n");
+                send(exchange, 200, "text/plain", "Sluice admin. GET /stats, GET /metrics,"
+                        + " POST /servers/{cluster}/{address}/drain|disable|enable\n");
             } else {
                 send(exchange, 404, "text/plain", "not found\n");
             }

@@ -37,6 +37,7 @@ final class Stats {
             c.put("name", cluster.name());
             c.put("queued", cluster.surgeQueue().size());
             c.put("retries_in_flight", cluster.retryLimiter().retriesInFlight());
+            c.put("retried_requests", cluster.retryLimiter().retriesGranted());
             c.put("servers", servers);
             clusters.add(c);
         }

@@ -4,6 +4,7 @@ import io.sluice.config.RetryBudget;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A cluster's retry budget, shared by all event loops: a retry may start while the retries in flight stay below
@@ -15,6 +16,7 @@ public final class RetryLimiter {
     private final int minRetries;
     private final List<Server> servers;
     private final AtomicInteger retriesInFlight = new AtomicInteger();
+    private final LongAdder granted = new LongAdder();
 
     public RetryLimiter(RetryBudget budget, List<Server> servers) {
         this.ratio = budget.ratio();
@@ -35,6 +37,7 @@ public final class RetryLimiter {
                 return false;
             }
             if (retriesInFlight.compareAndSet(n, n + 1)) {
+                granted.increment();
                 return true;
             }
         }
@@ -46,5 +49,13 @@ public final class RetryLimiter {
 
     public int retriesInFlight() {
         return retriesInFlight.get();
+    }
+
+    /**
+     * Retries taken from the budget since start. An exchange takes one however often it retries, so this counts
+     * requests that were retried, not attempts.
+     */
+    public long retriesGranted() {
+        return granted.sum();
     }
 }
