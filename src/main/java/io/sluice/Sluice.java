@@ -35,6 +35,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -59,6 +60,9 @@ public final class Sluice implements AutoCloseable {
     private volatile Map<String, BoundListener> listeners = Map.of();
     /** Listeners a reload removed or rebound, until their last connection closes. */
     private final List<BoundListener> stopping = new CopyOnWriteArrayList<>();
+    private final AtomicLong reloads = new AtomicLong();
+    private final AtomicLong reloadsFailed = new AtomicLong();
+    private volatile boolean lastReloadSucceeded = true;
     private HealthChecker health;
     private AdminServer admin;
 
@@ -219,7 +223,28 @@ public final class Sluice implements AutoCloseable {
         if (source == null) {
             throw new IllegalStateException("no configuration file to reload: started without one");
         }
-        return reload(source.get());
+        try {
+            return reload(source.get());
+        } catch (RuntimeException e) {
+            reloadsFailed.incrementAndGet();
+            lastReloadSucceeded = false;
+            throw e;
+        }
+    }
+
+    /** Reloads applied since start. */
+    public long reloads() {
+        return reloads.get();
+    }
+
+    /** Reloads of the file rejected (an invalid file) or failed (a listener could not bind) since start. */
+    public long reloadsFailed() {
+        return reloadsFailed.get();
+    }
+
+    /** Whether the last reload was applied ({@code true} before any). */
+    public boolean lastReloadSucceeded() {
+        return lastReloadSucceeded;
     }
 
     /**
@@ -306,6 +331,8 @@ public final class Sluice implements AutoCloseable {
         health.update(added, removed);
         onEveryLoop(loop -> loop.retireClusters(removed));
         stopping.removeIf(l -> l.connections() == 0);
+        reloads.incrementAndGet();
+        lastReloadSucceeded = true;
         ReloadReport report = new ReloadReport(changes, needsRestart(before.config(), next));
         Log.event("reloaded: " + report);
         return report;

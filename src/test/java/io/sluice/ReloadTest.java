@@ -190,6 +190,11 @@ class ReloadTest {
         JsonNode body = JSON.readTree(r.body());
         assertThat(body.path("problems").toString()).contains(":7:").contains("unknown cluster");
         assertThat(get(web(), "/still").header("X-Origin")).isEqualTo("a");
+        assertThat(stats().path("reloads").toString())
+                .isEqualTo("{\"ok\":0,\"failed\":1,\"last_successful\":false}");
+        assertThat(reload(config(route("/", "b"), a, b, "")).statusCode()).isEqualTo(200);
+        assertThat(stats().path("reloads").toString())
+                .isEqualTo("{\"ok\":1,\"failed\":1,\"last_successful\":true}");
     }
 
     @Test

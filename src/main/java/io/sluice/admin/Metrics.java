@@ -69,6 +69,13 @@ final class Metrics {
         out.family("sluice_start_time_seconds", Type.GAUGE,
                 "When this Sluice started, in seconds since the Unix epoch.")
                 .sample(sluice.startTime().toEpochMilli() / 1000.0);
+        out.family("sluice_reloads_total", Type.COUNTER,
+                "Reloads of the configuration file: applied (ok), or rejected or failed, the old one staying (failed).")
+                .sample(sluice.reloads(), "result", "ok")
+                .sample(sluice.reloadsFailed(), "result", "failed");
+        out.family("sluice_config_last_reload_successful", Type.GAUGE,
+                "1 when the last reload was applied (or none was tried), 0 when it was rejected or failed.")
+                .sample(sluice.lastReloadSucceeded() ? 1 : 0);
     }
 
     private static void listeners(PrometheusText out, Map<String, ListenerStats> listeners) {

@@ -46,6 +46,11 @@ final class Stats {
         doc.put("clusters", clusters);
         doc.put("leases", sluice.outstandingLeases());
         doc.put("buffers", buffers(sluice));
+        Map<String, Object> reloads = new LinkedHashMap<>();
+        reloads.put("ok", sluice.reloads());
+        reloads.put("failed", sluice.reloadsFailed());
+        reloads.put("last_successful", sluice.lastReloadSucceeded());
+        doc.put("reloads", reloads);
         return doc;
     }
 

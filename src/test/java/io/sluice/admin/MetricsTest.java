@@ -40,7 +40,7 @@ class MetricsTest {
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Pattern TYPE_LINE = Pattern.compile("^# TYPE (\\S+) (\\S+)$", Pattern.MULTILINE);
     private static final Set<String> LABELS = Set.of("listener", "cluster", "server", "reason", "state", "code",
-            "version", "le");
+            "version", "le", "result");
     private static final List<String> LISTENER = List.of("listener");
     private static final List<String> CLUSTER = List.of("cluster");
     private static final List<String> SERVER = List.of("cluster", "server");
@@ -54,6 +54,8 @@ class MetricsTest {
         Map<String, List<String>> f = new LinkedHashMap<>();
         f.put("sluice_build_info", List.of("version"));
         f.put("sluice_start_time_seconds", List.of());
+        f.put("sluice_reloads_total", List.of("result"));
+        f.put("sluice_config_last_reload_successful", List.of());
         f.put("sluice_listener_connections", LISTENER);
         f.put("sluice_listener_connections_accepted_total", LISTENER);
         f.put("sluice_listener_connections_refused_total", List.of("listener", "reason"));
