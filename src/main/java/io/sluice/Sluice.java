@@ -34,6 +34,7 @@ import io.sluice.tcp.TcpListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -54,6 +55,7 @@ public final class Sluice implements AutoCloseable {
     private final Map<String, ListenerStats> listenerStats = new LinkedHashMap<>();
     private final BufferBudget bufferBudget;
     private final SpillDirectory spill;
+    private final long startedNanos = System.nanoTime();
     private HealthChecker health;
     private AdminServer admin;
 
@@ -196,6 +198,11 @@ public final class Sluice implements AutoCloseable {
     /** The health checker of every cluster's servers (active checks and passive ejection). */
     public HealthChecker health() {
         return health;
+    }
+
+    /** Time since this Sluice started. */
+    public Duration uptime() {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
     }
 
     /** Server connections currently leased to exchanges, over all event loops and servers. */

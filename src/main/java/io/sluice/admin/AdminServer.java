@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  * so a slow admin client can never delay proxied traffic.
  *
  * <ul>
+ *   <li>{@code GET /}: the live dashboard, see {@link Dashboard}.</li>
  *   <li>{@code GET /stats}: see {@link Stats}.</li>
  *   <li>{@code POST /servers/{cluster}/{address}/drain|disable|enable}, the address as written in the config
  *       (an IPv6 one percent-encoded: {@code %5B::1%5D:9001}): 200 with the server's /stats entry and its cluster's
@@ -69,8 +70,9 @@ public final class AdminServer implements AutoCloseable {
             } else if ("/stats".equals(path)) {
                 send(exchange, 200, "application/json", JSON.writeValueAsString(Stats.of(sluice)));
             } else if ("/".equals(path)) {
-                send(exchange, 200, "text/plain",
-                        "Sluice admin. GET /stats, POST /servers/{cluster}/{address}/drain|disable|enable\n");
+                // the page polls /stats every second: a cached copy could only ever be stale
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                send(exchange, 200, "text/html; charset=utf-8", Dashboard.PAGE);
             } else {
                 send(exchange, 404, "text/plain", "not found\n");
             }

@@ -9,10 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -40,22 +38,10 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static String version() {
-        try (InputStream in = Main.class.getResourceAsStream("/io/sluice/version.properties")) {
-            Properties p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"sluice " + version()};
+            return new String[] {"sluice " + io.sluice.Version.current()};
         }
     }
 
@@ -66,7 +52,8 @@ public final class Main implements Runnable {
 
         @Override
         public void run() {
-            spec.commandLine().getOut().println("sluice " + version() + " (Java " + Runtime.version() + ")");
+            spec.commandLine().getOut()
+                    .println("sluice " + io.sluice.Version.current() + " (Java " + Runtime.version() + ")");
         }
     }
 
