@@ -21,10 +21,9 @@ import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -32,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -158,18 +156,6 @@ public final class Sluice implements AutoCloseable {
         return startTime;
     }
 
-    /** This build's version, from {@code version.properties} in the jar; "unknown" when it cannot be read. */
-    public static String version() {
-        try (InputStream in = Sluice.class.getResourceAsStream("/io/sluice/version.properties")) {
-            Properties p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 
     /** The bound address of the named listener (the real port when the config said port 0). */
     public InetSocketAddress listenerAddress(String name) {
@@ -200,6 +186,11 @@ public final class Sluice implements AutoCloseable {
     /** The health checker of every cluster's servers (active checks and passive ejection). */
     public HealthChecker health() {
         return health;
+    }
+
+    /** Time since this Sluice started. */
+    public Duration uptime() {
+        return Duration.between(startTime, Instant.now());
     }
 
     /** Server connections currently leased to exchanges, over all event loops and current servers. */

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
  * so a slow admin client can never delay proxied traffic.
  *
  * <ul>
+ *   <li>{@code GET /}: the live dashboard, see {@link Dashboard}.</li>
  *   <li>{@code GET /stats}: see {@link Stats}.</li>
  *   <li>{@code GET /metrics}: the same counters for Prometheus, see {@link Metrics}.</li>
  *   <li>{@code POST /servers/{cluster}/{address}/drain|disable|enable}, the address as written in the config
@@ -80,8 +81,9 @@ public final class AdminServer implements AutoCloseable {
             } else if ("/metrics".equals(path)) {
                 send(exchange, 200, PrometheusText.CONTENT_TYPE, Metrics.render(sluice));
             } else if ("/".equals(path)) {
-                send(exchange, 200, "text/plain", "Sluice admin. GET /stats, GET /metrics,"
-                        + " POST /servers/{cluster}/{address}/drain|disable|enable\n");
+                // the page polls /stats every second: a cached copy could only ever be stale
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                send(exchange, 200, "text/html; charset=utf-8", Dashboard.PAGE);
             } else {
                 send(exchange, 404, "text/plain", "not found\n");
             }

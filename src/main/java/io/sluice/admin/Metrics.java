@@ -1,6 +1,7 @@
 package io.sluice.admin;
 
 import io.sluice.Sluice;
+import io.sluice.Version;
 import io.sluice.admin.PrometheusText.Type;
 import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.CloseReason;
@@ -65,7 +66,7 @@ final class Metrics {
 
     private static void process(PrometheusText out, Sluice sluice) {
         out.family("sluice_build_info", Type.GAUGE, "Always 1; the version label is this build's version.")
-                .sample(1, "version", Sluice.version());
+                .sample(1, "version", Version.current());
         out.family("sluice_start_time_seconds", Type.GAUGE,
                 "When this Sluice started, in seconds since the Unix epoch.")
                 .sample(sluice.startTime().toEpochMilli() / 1000.0);

@@ -1,6 +1,7 @@
 package io.sluice.admin;
 
 import io.sluice.Sluice;
+import io.sluice.Version;
 import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
@@ -15,7 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The /stats document: per listener and per server counters, as plain maps for JSON. Per server, besides the
+ * The /stats document: {@code version} and {@code uptime_s} of this Sluice, then per listener and per server
+ * counters, as plain maps for JSON. Per server, besides the
  * traffic counters: {@code state} (up, down, ejected, draining, disabled) and the health fields
  * {@code check_passes} and {@code check_failures} (active checks in a row, compared to rise and fall),
  * {@code checks} and {@code checks_failed} (totals), {@code last_check} (e.g. {@code "failed: status 503"}, null
@@ -42,6 +44,8 @@ final class Stats {
             clusters.add(c);
         }
         Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("version", Version.current());
+        doc.put("uptime_s", sluice.uptime().toSeconds());
         doc.put("listeners", listeners);
         doc.put("clusters", clusters);
         doc.put("leases", sluice.outstandingLeases());

@@ -47,6 +47,7 @@ final class DemoConfig {
                 "Sluice demo running.",
                 "  demo backends:  " + backends,
                 "  proxy:          " + proxy + "/",
+                "  dashboard:      http://127.0.0.1:" + adminPort + "/   # live, in a browser",
                 "  admin stats:    " + stats,
                 "",
                 "Try:",

@@ -41,7 +41,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"sluice " + Sluice.version()};
+            return new String[] {"sluice " + io.sluice.Version.current()};
         }
     }
 
@@ -52,7 +52,8 @@ public final class Main implements Runnable {
 
         @Override
         public void run() {
-            spec.commandLine().getOut().println("sluice " + Sluice.version() + " (Java " + Runtime.version() + ")");
+            spec.commandLine().getOut()
+                    .println("sluice " + io.sluice.Version.current() + " (Java " + Runtime.version() + ")");
         }
     }
 

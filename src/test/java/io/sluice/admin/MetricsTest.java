@@ -119,7 +119,7 @@ class MetricsTest {
         });
 
         Scrape m = new Scrape(byName);
-        assertThat(m.value("sluice_build_info", "version", Sluice.version())).isEqualTo(1);
+        assertThat(m.value("sluice_build_info", "version", io.sluice.Version.current())).isEqualTo(1);
         assertThat(m.value("sluice_start_time_seconds")).isBetween(startedAfter - 0.001, startedBefore + 0.001);
 
         JsonNode listener = ProxyFixture.listener(stats, ProxyFixture.LISTENER);
