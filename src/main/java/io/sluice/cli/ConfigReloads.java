@@ -20,7 +20,10 @@ import java.util.concurrent.TimeUnit;
  * file is logged with every problem, and the configuration in force stays.
  */
 final class ConfigReloads implements AutoCloseable {
-    /** How often {@code --watch} looks at the file: a poll survives editors that replace the file by renaming. */
+    /**
+     * How often {@code --watch} looks at the file. A poll survives editors that replace the file by renaming, and a
+     * change is reloaded after one more look found it unchanged.
+     */
     static final long WATCH_INTERVAL_MILLIS = 1000;
 
     private final Sluice sluice;
@@ -30,7 +33,10 @@ final class ConfigReloads implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** The version last reloaded (or started with). */
     private FileVersion seen;
+    /** The version the previous look found. */
+    private FileVersion lastLook;
 
     /** The file's modification time and size: a change of either is an edit. */
     private record FileVersion(long modifiedMillis, long size) {
@@ -40,6 +46,7 @@ final class ConfigReloads implements AutoCloseable {
         this.sluice = sluice;
         this.file = file;
         this.seen = version();
+        this.lastLook = seen;
     }
 
     /** Reloads on SIGHUP. */
@@ -53,12 +60,17 @@ final class ConfigReloads implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Reloads once the file changed and then stayed the same for one interval: a file written in place (truncated,
+     * then written) is not read half written.
+     */
     private void reloadIfChanged() {
         FileVersion now = version();
-        if (now != null && !Objects.equals(now, seen)) {
+        if (now != null && !Objects.equals(now, seen) && Objects.equals(now, lastLook)) {
             seen = now;
             reload("file changed");
         }
+        lastLook = now;
     }
 
     private FileVersion version() {
