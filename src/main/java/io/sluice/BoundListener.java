@@ -56,10 +56,13 @@ final class BoundListener {
     /**
      * Binds {@code l} at {@code address} (its configured one, or the port a socket it replaces got for port 0).
      *
+     * @param accepting accept connections at once; else only after {@link #startAccepting()} (a reload binds first,
+     *                  then gives the event loops the clusters its routes use)
      * @throws RuntimeException when the socket cannot be bound
      */
     static BoundListener bind(ListenerConfig l, InetSocketAddress address, Map<String, Cluster> clusters,
-                              Transports transports, EventLoopGroup group, Map<EventLoop, ProxyLoop> loops) {
+                              Transports transports, EventLoopGroup group, Map<EventLoop, ProxyLoop> loops,
+                              boolean accepting) {
         ListenerStats stats = new ListenerStats();
         AcceptLimiter limiter = new AcceptLimiter(l.maxConnections(), stats);
         Screen screen = l.screen().active() ? new Screen(l.screen(), stats) : null;
@@ -92,6 +95,7 @@ final class BoundListener {
                 .channel(transports.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, accepting)
                 .handler(screen == null || l.acceptProxy() ? limiter : new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel listening) {
@@ -133,6 +137,11 @@ final class BoundListener {
             limiter.setMax(next.maxConnections());
         }
         config = next;
+    }
+
+    /** Starts accepting connections on a socket bound with {@code accepting} false. */
+    void startAccepting() {
+        channel.config().setAutoRead(true);
     }
 
     /**

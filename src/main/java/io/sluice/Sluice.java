@@ -91,7 +91,7 @@ public final class Sluice implements AutoCloseable {
             Map<String, BoundListener> bound = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
                 bound.put(l.name(), BoundListener.bind(l, l.address().toSocketAddress(), clusters, transports, group,
-                        loops));
+                        loops, true));
                 listeners = Collections.unmodifiableMap(new LinkedHashMap<>(bound));
             }
             if (config.admin() != null) {
@@ -241,8 +241,9 @@ public final class Sluice implements AutoCloseable {
 
     /**
      * Makes {@code next} the configuration in force. Clusters whose configuration did not change are kept with their
-     * pools, balancers, health and counters; the others are built anew, and the ones they replace are retired: the
-     * exchanges that started with them finish with them, then they are forgotten. Listeners keep their socket when
+     * pools, balancers, health and counters; the others are built anew, keeping the servers (and their pools) whose
+     * lines did not change ({@link Cluster#Cluster(ClusterConfig, Cluster)}), and the ones they replace are retired:
+     * the exchanges that started with them finish with them, then they are forgotten. Listeners keep their socket when
      * it allows ({@link BoundListener#keepsSocketFor}): their connections take up the new routes and limits at their
      * next request. Others bind first, so that a failure leaves everything as it was; removed ones stop accepting
      * and drain, their tunnels and TCP sessions going on until they end. {@code workers}, {@code transport},
@@ -260,7 +261,7 @@ public final class Sluice implements AutoCloseable {
             if (old != null && old.config().equals(c)) {
                 clusters.put(c.name(), old);
             } else {
-                Cluster cluster = new Cluster(c);
+                Cluster cluster = new Cluster(c, old);
                 clusters.put(c.name(), cluster);
                 added.add(cluster);
                 changes.add((old == null ? "cluster added: " : "cluster changed: ") + c.name());
@@ -275,7 +276,7 @@ public final class Sluice implements AutoCloseable {
                 }
             }
         }
-        onEveryLoop(loop -> loop.addClusters(added));
+        // new sockets first, not accepting yet: a bind that fails leaves everything as it was
         Map<String, BoundListener> current = listeners;
         Map<String, BoundListener> bound = new LinkedHashMap<>();
         try {
@@ -284,14 +285,15 @@ public final class Sluice implements AutoCloseable {
                 if (old == null || !old.keepsSocketFor(l)) {
                     InetSocketAddress at = old != null && old.config().address().equals(l.address())
                             ? old.address() : l.address().toSocketAddress();
-                    bound.put(l.name(), BoundListener.bind(l, at, clusters, transports, group, loops));
+                    bound.put(l.name(), BoundListener.bind(l, at, clusters, transports, group, loops, false));
                 }
             }
         } catch (Exception e) { // Netty rethrows the bind's IOException undeclared
             bound.values().forEach(BoundListener::stop);
-            onEveryLoop(loop -> loop.retireClusters(added));
             throw new IllegalStateException("reload failed, nothing changed: cannot bind a listener: " + e, e);
         }
+        onEveryLoop(loop -> loop.addClusters(added));
+        bound.values().forEach(BoundListener::startAccepting);
         Map<String, BoundListener> result = new LinkedHashMap<>();
         for (ListenerConfig l : next.listeners()) {
             BoundListener old = current.get(l.name());

@@ -154,6 +154,57 @@ class ReloadTest {
         }
     }
 
+    /** Cluster {@code a} of these servers behind listener {@code web}, with the given pool idle timeout. */
+    private static String oneCluster(String idleTimeout, TestOrigin... servers) {
+        StringBuilder list = new StringBuilder();
+        for (TestOrigin o : servers) {
+            list.append("      - { address: ").append(o.authority()).append(", max_connections: 64 }\n");
+        }
+        return String.join("\n",
+                "workers: " + ProxyFixture.workers(),
+                "listeners:",
+                "  - name: web",
+                "    address: 127.0.0.1:0",
+                "    routes:",
+                route("/", "a"),
+                "clusters:",
+                "  - name: a",
+                "    pool: { max_idle: 64, idle_timeout: " + idleTimeout + " }",
+                "    servers:",
+                list.toString(),
+                "admin: { address: 127.0.0.1:0 }",
+                "");
+    }
+
+    @Test
+    void aServerAddedToAClusterLeavesThePoolsOfTheOthersAndAPoolChangeRebuildsThem() throws Exception {
+        TestOrigin a = origin("a");
+        TestOrigin added = origin("added");
+        start(oneCluster("60s", a));
+        try (SteadyLoad load = SteadyLoad.start(web(), "/x", 6, 0)) {
+            load.awaitMore(300, Duration.ofSeconds(20));
+            long connectsBefore = ProxyFixture.server(stats(), "a", a.authority()).path("connects").asLong();
+            int acceptedBefore = a.accepted();
+
+            HttpResponse<String> r = reload(oneCluster("60s", a, added));
+            assertThat(r.body()).contains("cluster changed: a");
+            Await.until(() -> load.answeredBy("added") > 100, Duration.ofSeconds(10), load::failureReport);
+            JsonNode kept = ProxyFixture.server(stats(), "a", a.authority());
+            assertThat(kept.path("closes").path("reload").asLong()).as("the pool of a survived").isZero();
+            assertThat(kept.path("connects").asLong() - connectsBefore).isLessThanOrEqualTo(6);
+            assertThat(kept.path("requests").asLong()).as("its counters go on").isGreaterThan(300);
+
+            // the pool's settings changed: every server's pool starts over
+            assertThat(reload(oneCluster("30s", a, added)).body()).contains("cluster changed: a");
+            load.awaitMore(300, Duration.ofSeconds(20));
+            load.stop();
+            assertThat(load.failed()).as(load.failureReport()).isZero();
+            assertThat(a.accepted()).as("new connections to a").isGreaterThan(acceptedBefore);
+            assertThat(ProxyFixture.server(stats(), "a", a.authority()).path("requests").asLong())
+                    .as("a new server object, counting from 0").isLessThan(kept.path("requests").asLong());
+        }
+    }
+
     @Test
     void anExchangeInFlightFinishesOnTheClusterItStartedWith() throws Exception {
         TestOrigin a = origin("a");

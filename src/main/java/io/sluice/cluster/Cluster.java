@@ -2,6 +2,7 @@ package io.sluice.cluster;
 
 import io.sluice.config.Balance;
 import io.sluice.config.ClusterConfig;
+import io.sluice.config.ServerConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +17,26 @@ public final class Cluster {
     private final HashRing ring;
 
     public Cluster(ClusterConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A cluster that replaces {@code previous} (a reload changed its configuration): a server whose line did not
+     * change is the same {@link Server}, with its pools, counters, health and admin state, unless what its pools
+     * are built from changed too (the cluster's {@code pool}, {@code timeouts} or {@code slow_start}).
+     *
+     * @param previous the cluster of the same name in the configuration replaced, or {@code null}
+     */
+    public Cluster(ClusterConfig config, Cluster previous) {
         this.config = config;
+        boolean carry = previous != null && previous.config.pool().equals(config.pool())
+                && previous.config.timeouts().equals(config.timeouts())
+                && previous.config.slowStart().equals(config.slowStart());
         List<Server> list = new ArrayList<>();
-        config.servers().forEach(s -> list.add(new Server(s, config.slowStart())));
+        for (ServerConfig s : config.servers()) {
+            Server kept = carry ? previous.server(s) : null;
+            list.add(kept != null && !list.contains(kept) ? kept : new Server(s, config.slowStart()));
+        }
         this.servers = List.copyOf(list);
         this.surgeQueue = new SurgeQueue(config.queue(), servers);
         servers.forEach(s -> s.onAvailable(surgeQueue::capacityMaybeFree));
@@ -45,6 +63,16 @@ public final class Cluster {
 
     public List<Server> servers() {
         return servers;
+    }
+
+    /** The server configured exactly as {@code config}, or {@code null}. */
+    private Server server(ServerConfig config) {
+        for (Server server : servers) {
+            if (server.config().equals(config)) {
+                return server;
+            }
+        }
+        return null;
     }
 
     /**

@@ -85,6 +85,10 @@ final class ServerHealth {
     /** Stops checking the server for good (its cluster left the configuration). */
     void stop() {
         stopped = true;
+        if (server.ejected()) {
+            // nothing would end the ejection now; a cluster that took the server over starts it with a clean slate
+            server.setEjected(false);
+        }
         if (nextCheck != null) {
             nextCheck.cancel(false);
             nextCheck = null;

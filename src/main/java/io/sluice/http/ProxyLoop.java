@@ -40,6 +40,8 @@ public final class ProxyLoop {
     private final int index;
     private final Class<? extends SocketChannel> channelType;
     private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
+    /** The cluster whose pool settings each server's pool was built with (the last one that took the server over). */
+    private final Map<Server, Cluster> owners = new IdentityHashMap<>();
     private final Map<Cluster, Balancer> balancers = new IdentityHashMap<>();
     /** Per cluster: how this loop opens connections to its servers (options set, no handler). */
     private final Map<Cluster, Bootstrap> connectors = new IdentityHashMap<>();
@@ -62,9 +64,33 @@ public final class ProxyLoop {
         clusters.forEach(this::add);
     }
 
-    private void add(Cluster cluster) {
+    /** Adds {@code cluster}'s balancer and pools; a server it took over from a cluster it replaces keeps its pool. */
+    private List<ServerPool> add(Cluster cluster) {
         balancers.put(cluster, cluster.newBalancer(index));
-        Bootstrap template = new Bootstrap()
+        Bootstrap template = newConnector(cluster);
+        connectors.put(cluster, template);
+        long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
+        List<ServerPool> created = new ArrayList<>();
+        for (Server server : cluster.servers()) {
+            ServerPool kept = pools.get(server);
+            if (kept != null) {
+                kept.joinCluster(cluster.surgeQueue());
+            } else {
+                ServerPool pool = new ServerPool(loop, server, cluster.config().pool(),
+                        cluster.config().timeouts().connect(),
+                        connection -> Transparent.connect(template.clone()
+                                .handler(new ServerConnection(connection, this, responseTimeoutNanos)),
+                                server, connection.clientAddress()), cluster.surgeQueue());
+                pools.put(server, pool);
+                created.add(pool);
+            }
+            owners.put(server, cluster);
+        }
+        return created;
+    }
+
+    private Bootstrap newConnector(Cluster cluster) {
+        return new Bootstrap()
                 .group(loop)
                 // kept registered with epoll: a server connection may become half of a tunnel (Upgrade)
                 .channelFactory(EpollRegistration.keptChannels(channelType))
@@ -73,33 +99,30 @@ public final class ProxyLoop {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATERMARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) Math.min(Integer.MAX_VALUE, cluster.config().timeouts().connect().toMillis()));
-        connectors.put(cluster, template);
-        long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
-        for (Server server : cluster.servers()) {
-            pools.put(server, new ServerPool(loop, server, cluster.config().pool(),
-                    cluster.config().timeouts().connect(),
-                    connection -> Transparent.connect(template.clone()
-                            .handler(new ServerConnection(connection, this, responseTimeoutNanos)),
-                            server, connection.clientAddress()), cluster.surgeQueue()));
-        }
     }
 
-    /** A reload added {@code clusters}: this loop gets their pools (prewarmed) and balancers; runs on this loop. */
+    /**
+     * A reload added {@code clusters}: this loop gets their balancers, and pools (prewarmed) for the servers that are
+     * new; runs on this loop.
+     */
     public void addClusters(List<Cluster> clusters) {
         for (Cluster cluster : clusters) {
-            add(cluster);
-            cluster.servers().forEach(s -> pools.get(s).start());
+            add(cluster).forEach(ServerPool::start);
         }
     }
 
     /**
-     * A reload removed or replaced {@code clusters}. The exchanges that started with them finish with them: their
-     * pools keep serving leases but close idle connections, and the cluster is forgotten once nothing of this loop
-     * uses it any more. Runs on this loop.
+     * A reload removed or replaced {@code clusters}. The exchanges that started with them finish with them: the
+     * pools of their servers that no current cluster took over keep serving leases but close idle connections, and
+     * the cluster is forgotten once nothing of this loop uses it any more. Runs on this loop.
      */
     public void retireClusters(List<Cluster> clusters) {
         for (Cluster cluster : clusters) {
-            cluster.servers().forEach(s -> pools.get(s).retire());
+            for (Server server : cluster.servers()) {
+                if (owners.get(server) == cluster) {
+                    pools.get(server).retire();
+                }
+            }
             retired.add(cluster);
         }
         forgetDrained();
@@ -115,7 +138,12 @@ public final class ProxyLoop {
             if (!unused(cluster)) {
                 return false;
             }
-            cluster.servers().forEach(pools::remove);
+            for (Server server : cluster.servers()) {
+                if (owners.get(server) == cluster) {
+                    pools.remove(server);
+                    owners.remove(server);
+                }
+            }
             balancers.remove(cluster);
             connectors.remove(cluster);
             return true;
@@ -126,15 +154,17 @@ public final class ProxyLoop {
     }
 
     /**
-     * No connection, lease, queued or in-flight request of this retired cluster is left; nor a TCP session, which
-     * holds a slot of {@code max_connections} while it connects or relays.
+     * Nothing queued for this retired cluster, and no connection, lease or in-flight request left on the servers no
+     * current cluster took over; nor a TCP session, which holds a slot of {@code max_connections} while it connects
+     * or relays.
      */
     private boolean unused(Cluster cluster) {
         if (cluster.surgeQueue().size() > 0) {
             return false;
         }
         for (Server server : cluster.servers()) {
-            if (!pools.get(server).drained() || server.inFlight() > 0 || server.openConnections() > 0) {
+            if (owners.get(server) == cluster && (!pools.get(server).drained() || server.inFlight() > 0
+                    || server.openConnections() > 0)) {
                 return false;
             }
         }
@@ -162,14 +192,19 @@ public final class ProxyLoop {
         return q;
     }
 
-    /** This loop's balancer of {@code cluster}. */
+    /**
+     * This loop's balancer of {@code cluster}; a new one for a cluster a reload retired and this loop has forgotten
+     * (a TCP session of the old configuration failing over late).
+     */
     public Balancer balancer(Cluster cluster) {
-        return balancers.get(cluster);
+        Balancer balancer = balancers.get(cluster);
+        return balancer != null ? balancer : cluster.newBalancer(index);
     }
 
     /** A bootstrap for a connection from this loop to a server of {@code cluster}, with its options and no handler. */
     public Bootstrap connector(Cluster cluster) {
-        return connectors.get(cluster).clone();
+        Bootstrap connector = connectors.get(cluster);
+        return connector != null ? connector.clone() : newConnector(cluster);
     }
 
     /** Opens the prewarmed connections. */

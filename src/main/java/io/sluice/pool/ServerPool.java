@@ -31,8 +31,8 @@ public final class ServerPool {
     private final EventLoop loop;
     private final Server server;
     private final Connector connector;
-    /** The cluster's surge queue, or {@code null}. */
-    private final SurgeQueue surge;
+    /** The cluster's surge queue, or {@code null}; a reload can move the server to a new cluster. */
+    private SurgeQueue surge;
     /** The server wants a PROXY header first. */
     private final SendProxy sendProxy;
     /** Connections belong to the client they were opened for (PROXY header or transparent source). */
@@ -79,6 +79,15 @@ public final class ServerPool {
 
     public Server server() {
         return server;
+    }
+
+    /**
+     * A reload replaced the server's cluster with one configured the same for this server: this pool serves the new
+     * cluster now, and its released connections go to the new cluster's surge queue. Runs on this pool's loop.
+     */
+    public void joinCluster(SurgeQueue newSurge) {
+        assert loop.inEventLoop();
+        surge = newSurge;
     }
 
     /**
