@@ -254,30 +254,61 @@ public final class Sluice implements AutoCloseable {
     public synchronized ReloadReport reload(SluiceConfig next) {
         Snapshot before = snapshot;
         List<String> changes = new ArrayList<>();
-        Map<String, Cluster> clusters = new LinkedHashMap<>();
-        List<Cluster> added = new ArrayList<>();
-        for (ClusterConfig c : next.clusters()) {
-            Cluster old = before.clusters().get(c.name());
-            if (old != null && old.config().equals(c)) {
-                clusters.put(c.name(), old);
-            } else {
-                Cluster cluster = new Cluster(c, old);
-                clusters.put(c.name(), cluster);
-                added.add(cluster);
-                changes.add((old == null ? "cluster added: " : "cluster changed: ") + c.name());
-            }
-        }
-        List<Cluster> removed = new ArrayList<>();
-        for (Cluster old : before.clusters().values()) {
-            if (clusters.get(old.name()) != old) {
-                removed.add(old);
-                if (!clusters.containsKey(old.name())) {
-                    changes.add("cluster removed: " + old.name());
+        ClusterChanges c = ClusterChanges.between(before.clusters(), next.clusters(), changes);
+        Map<String, BoundListener> current = listeners;
+        Map<String, BoundListener> bound = bindNew(next, current, c.clusters());
+        onEveryLoop(loop -> loop.addClusters(c.added()));
+        bound.values().forEach(BoundListener::startAccepting);
+        listeners = swapListeners(next, current, bound, c, changes);
+        snapshot = new Snapshot(next, c.clusters());
+        health.update(c.added(), c.removed());
+        onEveryLoop(loop -> loop.retireClusters(c.removed()));
+        stopping.removeIf(l -> l.connections() == 0);
+        reloads.incrementAndGet();
+        lastReloadSucceeded = true;
+        ReloadReport report = new ReloadReport(changes, needsRestart(before.config(), next));
+        Log.event("reloaded: " + report);
+        return report;
+    }
+
+    /**
+     * The clusters of a new configuration: the unchanged ones kept, the others new ({@code added}); {@code removed}:
+     * the old ones not kept, replaced or gone.
+     */
+    private record ClusterChanges(Map<String, Cluster> clusters, List<Cluster> added, List<Cluster> removed) {
+        static ClusterChanges between(Map<String, Cluster> before, List<ClusterConfig> next, List<String> changes) {
+            Map<String, Cluster> clusters = new LinkedHashMap<>();
+            List<Cluster> added = new ArrayList<>();
+            for (ClusterConfig c : next) {
+                Cluster old = before.get(c.name());
+                if (old != null && old.config().equals(c)) {
+                    clusters.put(c.name(), old);
+                } else {
+                    Cluster cluster = new Cluster(c, old);
+                    clusters.put(c.name(), cluster);
+                    added.add(cluster);
+                    changes.add((old == null ? "cluster added: " : "cluster changed: ") + c.name());
                 }
             }
+            List<Cluster> removed = new ArrayList<>();
+            for (Cluster old : before.values()) {
+                if (clusters.get(old.name()) != old) {
+                    removed.add(old);
+                    if (!clusters.containsKey(old.name())) {
+                        changes.add("cluster removed: " + old.name());
+                    }
+                }
+            }
+            return new ClusterChanges(Collections.unmodifiableMap(clusters), added, removed);
         }
-        // new sockets first, not accepting yet: a bind that fails leaves everything as it was
-        Map<String, BoundListener> current = listeners;
+    }
+
+    /**
+     * Binds, not accepting yet, the sockets of the listeners that are new or cannot keep theirs. A bind that fails
+     * closes the ones bound so far: nothing changed.
+     */
+    private Map<String, BoundListener> bindNew(SluiceConfig next, Map<String, BoundListener> current,
+                                               Map<String, Cluster> clusters) {
         Map<String, BoundListener> bound = new LinkedHashMap<>();
         try {
             for (ListenerConfig l : next.listeners()) {
@@ -292,8 +323,13 @@ public final class Sluice implements AutoCloseable {
             bound.values().forEach(BoundListener::stop);
             throw new IllegalStateException("reload failed, nothing changed: cannot bind a listener: " + e, e);
         }
-        onEveryLoop(loop -> loop.addClusters(added));
-        bound.values().forEach(BoundListener::startAccepting);
+        return bound;
+    }
+
+    /** The listeners of {@code next}: kept ones updated, new ones from {@code bound}; the others stop and drain. */
+    private Map<String, BoundListener> swapListeners(SluiceConfig next, Map<String, BoundListener> current,
+                                                     Map<String, BoundListener> bound, ClusterChanges c,
+                                                     List<String> changes) {
         Map<String, BoundListener> result = new LinkedHashMap<>();
         for (ListenerConfig l : next.listeners()) {
             BoundListener old = current.get(l.name());
@@ -301,9 +337,9 @@ public final class Sluice implements AutoCloseable {
             if (fresh == null) {
                 if (!old.config().equals(l)) {
                     changes.add("listener changed: " + l.name());
-                    old.update(l, clusters);
-                } else if (usesAny(l, removed)) {
-                    old.update(l, clusters);
+                    old.update(l, c.clusters());
+                } else if (usesAny(l, c.removed())) {
+                    old.update(l, c.clusters());
                 }
                 result.put(l.name(), old);
             } else {
@@ -320,16 +356,7 @@ public final class Sluice implements AutoCloseable {
                 changes.add("listener removed: " + name);
             }
         });
-        listeners = Collections.unmodifiableMap(result);
-        snapshot = new Snapshot(next, Collections.unmodifiableMap(clusters));
-        health.update(added, removed);
-        onEveryLoop(loop -> loop.retireClusters(removed));
-        stopping.removeIf(l -> l.connections() == 0);
-        reloads.incrementAndGet();
-        lastReloadSucceeded = true;
-        ReloadReport report = new ReloadReport(changes, needsRestart(before.config(), next));
-        Log.event("reloaded: " + report);
-        return report;
+        return Collections.unmodifiableMap(result);
     }
 
     /** Whether listener {@code l} routes to one of {@code clusters} (by name: the new ones replace them). */
