@@ -87,7 +87,9 @@ class ActiveHealthCheckTest {
                     assertThat(r.header("Connection")).isEqualTo("close");
                     assertThat(r.header("Host")).isEqualTo(origin.authority());
                 });
-        assertThat(origin.accepted()).as("a new connection per check").isEqualTo(origin.requests().size());
+        int requests = origin.requests().size();
+        // the next check (every 50 ms) may be connected with its request not read yet
+        assertThat(origin.accepted()).as("a new connection per check").isBetween(requests, requests + 1);
     }
 
     @Test
