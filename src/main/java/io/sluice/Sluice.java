@@ -30,6 +30,7 @@ import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
 import io.sluice.route.RouteTable;
 import io.sluice.tcp.TcpListener;
+import io.sluice.telemetry.AccessLog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,6 +57,8 @@ public final class Sluice implements AutoCloseable {
     private final SpillDirectory spill;
     private HealthChecker health;
     private AdminServer admin;
+    /** {@code null}: no access log. */
+    private AccessLog accessLog;
 
     private Sluice(SluiceConfig config) {
         this.config = config;
@@ -74,6 +77,9 @@ public final class Sluice implements AutoCloseable {
                         spill));
             }
             health = new HealthChecker(all, transports.ioHandlerFactory(), transports.channel());
+            if (config.accessLog() != null) {
+                accessLog = AccessLog.open(config.accessLog());
+            }
             for (ListenerConfig l : config.listeners()) {
                 bind(l, transports);
             }
@@ -128,13 +134,14 @@ public final class Sluice implements AutoCloseable {
         Screen screen = l.screen().active() ? new Screen(l.screen(), stats) : null;
         ServerBootstrap bootstrap = new ServerBootstrap();
         if (l.protocol() == Protocol.TCP) {
-            TcpListener tcp = new TcpListener(l, clusters.get(l.cluster()), limiter, screen);
+            TcpListener tcp = new TcpListener(l, clusters.get(l.cluster()), limiter, screen, accessLog);
             bootstrap.childHandler(tcp.clientInitializer(loops))
                     // read only once the server connection is up; half-closes are relayed, not taken as closes
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         } else {
-            HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter, screen);
+            HttpListener listener = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter, screen,
+                    accessLog);
             // a client that half-closes after its request (nc -N, scripts) still gets its answers
             bootstrap.childHandler(listener.clientInitializer(loops))
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -189,6 +196,11 @@ public final class Sluice implements AutoCloseable {
         return listenerStats;
     }
 
+    /** The access log, or {@code null} when the config has none. */
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
     public Iterable<Cluster> clusters() {
         return clusters.values();
     }
@@ -227,5 +239,8 @@ public final class Sluice implements AutoCloseable {
             }
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (accessLog != null) {
+            accessLog.close(); // after the loops: what they logged last is written
+        }
     }
 }

@@ -27,7 +27,11 @@ public enum CloseReason {
     /** An upgraded connection (a WebSocket tunnel) ended. */
     TUNNEL_END,
     /** Sluice is shutting down. */
-    SHUTDOWN;
+    SHUTDOWN,
+    /** The client ended a TCP session (closed, or reset): the server connection closes with it. */
+    CLIENT_CLOSE,
+    /** A TCP session was idle for {@code tunnel_idle} or lasted {@code tunnel_max}. */
+    TUNNEL_TIMEOUT;
 
     /** The snake_case name used in /stats. */
     public String key() {

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * Walks a {@link Node} tree, checks it and builds a {@link SluiceConfig}. It never stops at the first problem:
  * a bad value is reported and replaced by its default so that the rest of the file is still checked. Clusters
- * are read by {@link ClusterReader}, routes by {@link RouteReader}; this class reads the top level, listeners
- * and admin, and checks that no two of them bind the same socket.
+ * are read by {@link ClusterReader}, routes by {@link RouteReader}, the access log by {@link AccessLogReader};
+ * this class reads the top level, listeners and admin, and checks that no two of them bind the same socket.
  */
 final class ConfigReader {
     private static final int KIB = 1024;
@@ -27,6 +27,7 @@ final class ConfigReader {
     private final ClusterReader clusterReader;
     private final RouteReader routeReader;
     private final ScreenReader screenReader;
+    private final AccessLogReader accessLogReader;
     private final Map<String, Integer> listenerNameLines = new HashMap<>();
     private final List<Bind> binds = new ArrayList<>();
 
@@ -40,6 +41,7 @@ final class ConfigReader {
         this.clusterReader = new ClusterReader(values);
         this.routeReader = new RouteReader(values, clusterReader.names());
         this.screenReader = new ScreenReader(values);
+        this.accessLogReader = new AccessLogReader(values);
     }
 
     /** The config, or {@code null} when there were problems (they are in {@code problems} then). */
@@ -49,7 +51,8 @@ final class ConfigReader {
                     + root.describe());
             return null;
         }
-        values.checkKeys(top, "", "workers", "transport", "listeners", "clusters", "admin", "buffers");
+        values.checkKeys(top, "", "workers", "transport", "listeners", "clusters", "admin", "buffers",
+                "access_log");
         int defaultWorkers = Math.max(1, Math.min(256, Runtime.getRuntime().availableProcessors()));
         int workers = values.integer(top, "", "workers", defaultWorkers, 1, 256);
         Transport transport = values.choice(top, "", "transport", Transport.AUTO, Transport.class);
@@ -58,8 +61,10 @@ final class ConfigReader {
         List<ListenerConfig> listeners = values.list(top, "", "listeners", true, "listener", this::listener);
         AdminConfig admin = admin(top);
         BuffersConfig buffers = buffers(top);
+        AccessLogConfig accessLog = accessLogReader.accessLog(top);
         checkBinds();
-        return problems.isEmpty() ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers) : null;
+        return problems.isEmpty()
+                ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers, accessLog) : null;
     }
 
     // ---- sections

@@ -7,17 +7,22 @@ import io.netty.channel.EventLoop;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.ListenerLimits;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.ListenerStats;
 import io.sluice.listener.Screen;
 import io.sluice.route.RouteTable;
 import io.sluice.tcp.ProxyHeaderReader;
+import io.sluice.telemetry.AccessLog;
 
 import java.util.Map;
 
-/** What the client connections of one HTTP listener share: routes, limits, timeouts and counters. */
+/** What the client connections of one HTTP listener share: routes, limits, timeouts, counters and the access log. */
 public final class HttpListener {
     final ListenerConfig config;
     final RouteTable routes;
     final AcceptLimiter limiter;
+    final ListenerStats stats;
+    /** {@code null}: no access log. */
+    final AccessLog accessLog;
     final ListenerLimits limits;
     final long requestHeaderNanos;
     final long bodyIdleNanos;
@@ -26,10 +31,15 @@ public final class HttpListener {
     /** Screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}. */
     private final Screen screen;
 
-    public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter, Screen screen) {
+    /** @param accessLog where exchanges are logged, or {@code null} */
+    public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter, Screen screen,
+                        AccessLog accessLog) {
         this.config = config;
         this.routes = routes;
         this.limiter = limiter;
+        this.stats = limiter.stats();
+        this.accessLog = accessLog;
+        stats.routes(routes.stats());
         this.screen = screen;
         this.limits = config.limits();
         this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
