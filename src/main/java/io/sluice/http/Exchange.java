@@ -395,6 +395,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             ServerPool pool = client.loop.pool(candidate);
             PendingLease lease = pool.leaseIfFree(this, clientFor(pool));
             if (lease != ServerPool.NO_CAPACITY) {
+                if (record != null && triedServers != bit) {
+                    record.retries++; // another server after one that failed
+                }
                 if (lease != null) {
                     pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
                 }
@@ -479,9 +482,6 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             return;
         }
         retriesLeft--;
-        if (record != null) {
-            record.retries++;
-        }
         leaseNextServer();
     }
 
