@@ -754,7 +754,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         r.client = proxied != null ? proxied.source() : (InetSocketAddress) channel.remoteAddress();
         if (p != null) {
             r.method = p.method != Method.OTHER ? p.method.name()
-                    : new String(copy(p.methodStart, p.methodEnd, AccessRecord.MAX_METHOD), StandardCharsets.ISO_8859_1);
+                    : new String(copy(p.methodStart, p.methodEnd, AccessRecord.MAX_METHOD),
+                            StandardCharsets.ISO_8859_1);
             r.target = copy(p.targetStart, p.targetEnd, AccessRecord.MAX_TARGET);
             r.host = p.hostStart >= 0 ? copy(p.hostStart, p.hostEnd, AccessRecord.MAX_HOST)
                     : p.authorityStart >= 0 ? copy(p.authorityStart, p.authorityEnd, AccessRecord.MAX_HOST) : null;

@@ -14,7 +14,10 @@ public enum ClientCloseReason {
      * nothing included), or a body or a response not moving for {@code timeouts.body_idle}.
      */
     REQUEST_TIMEOUT,
-    /** The client closed between requests, asked for the close ({@code Connection: close}, HTTP/1.0), or half-closed. */
+    /**
+     * The client closed between requests, asked for the close ({@code Connection: close}, HTTP/1.0), or half-closed
+     * after its requests.
+     */
     CLIENT_CLOSE,
     /** The client closed in the middle of a request or an exchange. */
     CLIENT_ABORT,
@@ -29,7 +32,10 @@ public enum ClientCloseReason {
      * length), or it came before the whole request was read; on a TCP listener or a tunnel, the server closed first.
      */
     SERVER_CLOSE,
-    /** The server failed (a 5xx of Sluice's with a close, or a response cut off midway); on TCP, no server could be reached. */
+    /**
+     * The server failed: a 5xx of Sluice's that closes, or a response cut off midway; on a TCP listener, no server
+     * could be reached, or the server's connection was reset.
+     */
     SERVER_ERROR,
     /** A TCP session or a tunnel (WebSocket) was idle for {@code tunnel_idle} or lasted {@code tunnel_max}. */
     TUNNEL_TIMEOUT,

@@ -70,7 +70,7 @@ public final class Route {
         return new Route(new RouteConfig(null, cluster.name()), cluster);
     }
 
-    /** What {@code match} asks for, the way the config writes it: {@code host=a.example path_prefix=/v1}, or {@code any}. */
+    /** What {@code match} asks for, for people: {@code host=a.example path_prefix=/v1}, or {@code any}. */
     static String describe(RouteMatch match) {
         if (match == null) {
             return "any";

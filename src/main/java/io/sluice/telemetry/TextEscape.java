@@ -3,9 +3,9 @@ package io.sluice.telemetry;
 /**
  * Escaping of access log values, so that whatever a client sent cannot forge a line or break its syntax. In JSON,
  * strings are escaped as RFC 8259 requires and kept to ASCII: a raw byte of a request (target, Host) that is not
- * printable ASCII becomes <code>&#92;u00XX</code>, so the original bytes come back by encoding the string as ISO-8859-1. In a
- * template line, such bytes, spaces and backslashes become {@code \xHH}, so that fields stay separated by the
- * template's own spaces.
+ * printable ASCII becomes <code>&#92;u00XX</code>, so the original bytes come back by encoding the string as
+ * ISO-8859-1. In a template line, such bytes, spaces and backslashes become {@code \xHH}, so that fields stay
+ * separated by the template's own spaces.
  */
 final class TextEscape {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
