@@ -6,7 +6,6 @@ import io.sluice.log.Log;
 import java.io.BufferedWriter;
 import java.io.FileNotFoundException;
 import java.io.FileOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -39,7 +38,6 @@ public final class AccessLog implements AutoCloseable {
 
     private final ArrayBlockingQueue<AccessRecord> queue;
     private final Writer out;
-    private final boolean closeOut;
     private final LineFormat format;
     private final LongAdder dropped = new LongAdder();
     private final Thread writer;
@@ -55,11 +53,8 @@ public final class AccessLog implements AutoCloseable {
      */
     public static AccessLog open(AccessLogConfig config) throws IOException {
         OutputStream stream;
-        boolean closeStream;
         if (config.path() == null) {
-            // System.out must stay open for everyone else: closing the log only flushes it
-            stream = new FilterOutputStream(System.out);
-            closeStream = false;
+            stream = standardOutput();
         } else {
             try {
                 // a FileOutputStream, not a FileChannel: interrupting the writer to stop it must not close the file
@@ -67,20 +62,39 @@ public final class AccessLog implements AutoCloseable {
             } catch (FileNotFoundException e) {
                 throw new IOException("access_log: cannot open " + e.getMessage(), e);
             }
-            closeStream = true;
         }
         Writer w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), WRITE_BUFFER);
-        return new AccessLog(w, closeStream, config.template(), config.queue());
+        return new AccessLog(w, config.template(), config.queue());
+    }
+
+    /** {@link System#out}, whole buffers at a time, left open when the log closes: others print there too. */
+    private static OutputStream standardOutput() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                System.out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                System.out.write(b, off, len);
+            }
+
+            @Override
+            public void flush() {
+                System.out.flush();
+            }
+        };
     }
 
     /**
+     * @param out      where lines go; closed when the log is
      * @param template {@code null}: JSON lines
      * @param capacity records that may wait for the writer
      */
-    AccessLog(Writer out, boolean closeOut, List<AccessLogConfig.Part> template, int capacity) {
+    AccessLog(Writer out, List<AccessLogConfig.Part> template, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.out = out;
-        this.closeOut = closeOut;
         this.format = new LineFormat(template);
         this.writer = new Thread(this::run, "sluice-access-log");
         writer.setDaemon(true);
@@ -145,11 +159,7 @@ public final class AccessLog implements AutoCloseable {
             }
         }
         try {
-            if (closeOut) {
-                out.close();
-            } else {
-                out.flush();
-            }
+            out.close();
         } catch (IOException e) {
             failed(e);
         }

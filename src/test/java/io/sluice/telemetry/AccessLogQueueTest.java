@@ -1,9 +1,13 @@
 package io.sluice.telemetry;
 
+import io.sluice.config.AccessLogConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.Writer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +65,7 @@ class AccessLogQueueTest {
     @Test
     void fullQueueDropsAndCountsWithoutBlocking() throws Exception {
         StalledWriter out = new StalledWriter();
-        AccessLog log = new AccessLog(out, true, null, 16);
+        AccessLog log = new AccessLog(out, null, 16);
         try {
             log.offer(record(0));
             assertThat(out.entered.await(5, TimeUnit.SECONDS)).as("the writer took the first line").isTrue();
@@ -87,7 +91,7 @@ class AccessLogQueueTest {
     @Test
     void closeWritesWhatIsQueuedAndFlushes() {
         StringWriter text = new StringWriter();
-        AccessLog log = new AccessLog(text, true, null, 1024);
+        AccessLog log = new AccessLog(text, null, 1024);
         for (int i = 0; i < 500; i++) {
             log.offer(record(i));
         }
@@ -96,5 +100,24 @@ class AccessLogQueueTest {
         assertThat(log.dropped()).isZero();
         assertThat(text.toString().lines().count()).isEqualTo(500);
         assertThat(text.toString().lines().toList().get(499)).contains("\"bytes_in\":499");
+    }
+
+    @Test
+    void standardOutputGetsTheLinesAndStaysOpen() throws Exception {
+        PrintStream before = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        try {
+            AccessLog log = AccessLog.open(new AccessLogConfig(null, AccessLogConfig.parseTemplate("%status %bytes_in"),
+                    16));
+            log.offer(record(7));
+            log.close();
+            capture.println("still open");
+        } finally {
+            System.setOut(before);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).isEqualTo("200 7\nstill open" + System.lineSeparator());
+        assertThat(capture.checkError()).isFalse();
     }
 }
