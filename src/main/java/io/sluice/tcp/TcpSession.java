@@ -246,7 +246,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException && client != null) {
             end(ClientCloseReason.RESET, Termination.CLIENT, Termination.PHASE_CONNECT);
         }
         ctx.close();

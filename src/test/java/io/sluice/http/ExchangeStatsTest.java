@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ExchangeStatsTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static final Duration SHORT = Duration.ofMillis(300);
+    private static final Duration SHORT = Duration.ofMillis(500);
 
     @RegisterExtension
     final ProxyFixture proxy = new ProxyFixture();

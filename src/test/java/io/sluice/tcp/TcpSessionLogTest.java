@@ -73,7 +73,7 @@ class TcpSessionLogTest {
                 List.of(new ServerConfig(ProxyFixture.hostPort(ProxyFixture.deadAddress()), 1, 100)),
                 PoolConfig.DEFAULTS, new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(30)));
         ListenerTimeouts idle = new ListenerTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(15), Duration.ofMillis(300), Duration.ZERO);
+                Duration.ofSeconds(15), Duration.ofMillis(500), Duration.ZERO);
         ListenerConfig tcp = new ListenerConfig("tcp", new HostPort("127.0.0.1", 0), Protocol.TCP, 1000, List.of(),
                 "db", idle, ListenerLimits.DEFAULTS, SocketOptions.DEFAULTS, true, false);
         ListenerConfig dead = new ListenerConfig("dead", new HostPort("127.0.0.1", 0), Protocol.TCP, 1000,
