@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.config.AccessLogConfig;
 import io.sluice.config.ClusterTimeouts;
 import io.sluice.config.ListenerLimits;
+import io.sluice.config.RateLimit;
+import io.sluice.config.RouteBuffering;
+import io.sluice.config.RouteConfig;
+import io.sluice.config.RouteMatch;
 import io.sluice.testing.Await;
 import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
@@ -25,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -139,6 +144,8 @@ class AccessLogTest {
     void answersOfSluicesOwn() throws Exception {
         TestOrigin origin = proxy.origin();
         setup(origin).route(null, "/api", "web")
+                .route(new RouteConfig(new RouteMatch(null, "/limited"), "web", null, Map.of(), List.of(), null, 1,
+                        RouteBuffering.NONE, RouteConfig.DEFAULT_UPGRADES, new RateLimit(1, 3600, 1), null))
                 .limits(new ListenerLimits(8 * 1024, 32 * 1024, 100, 16, 100, 10_000)).start();
         assertThat(proxy.get("/nope").status()).isEqualTo(404);
         JsonNode noRoute = line("/nope");
@@ -169,6 +176,14 @@ class AccessLogTest {
         assertThat(bad.path("term").asText()).isEqualTo("PR");
         assertThat(bad.path("method").isNull()).as("a head refused unparsed").isTrue();
         assertThat(origin.requests()).isEmpty();
+
+        assertThat(proxy.get("/limited?1").status()).isEqualTo(200);
+        assertThat(proxy.get("/limited?2").status()).as("one request an hour").isEqualTo(429);
+        JsonNode limited = line("/limited?2");
+        assertThat(limited.path("status").asInt()).isEqualTo(429);
+        assertThat(limited.path("term").asText()).isEqualTo("PR");
+        assertThat(limited.path("route").asText()).as("it matched a route").isEqualTo("web");
+        assertThat(limited.path("server").isNull()).isTrue();
     }
 
     @Test
