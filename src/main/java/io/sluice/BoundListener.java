@@ -19,6 +19,7 @@ import io.sluice.listener.Screen;
 import io.sluice.listener.ScreenGate;
 import io.sluice.route.RouteTable;
 import io.sluice.tcp.TcpListener;
+import io.sluice.telemetry.AccessLog;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -61,8 +62,8 @@ final class BoundListener {
      * @throws RuntimeException when the socket cannot be bound
      */
     static BoundListener bind(ListenerConfig l, InetSocketAddress address, Map<String, Cluster> clusters,
-                              Transports transports, EventLoopGroup group, Map<EventLoop, ProxyLoop> loops,
-                              boolean accepting) {
+                              AccessLog accessLog, Transports transports, EventLoopGroup group,
+                              Map<EventLoop, ProxyLoop> loops, boolean accepting) {
         ListenerStats stats = new ListenerStats();
         AcceptLimiter limiter = new AcceptLimiter(l.maxConnections(), stats);
         Screen screen = l.screen().active() ? new Screen(l.screen(), stats) : null;
@@ -70,13 +71,13 @@ final class BoundListener {
         HttpListener http = null;
         TcpListener tcp = null;
         if (l.protocol() == Protocol.TCP) {
-            tcp = new TcpListener(l, clusters.get(l.cluster()), limiter, screen);
+            tcp = new TcpListener(l, clusters.get(l.cluster()), limiter, screen, accessLog);
             bootstrap.childHandler(tcp.clientInitializer(loops))
                     // read only once the server connection is up; half-closes are relayed, not taken as closes
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         } else {
-            http = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter, screen);
+            http = new HttpListener(l, new RouteTable(l.routes(), clusters), limiter, screen, accessLog);
             // a client that half-closes after its request (nc -N, scripts) still gets its answers
             bootstrap.childHandler(http.clientInitializer(loops))
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -123,13 +124,14 @@ final class BoundListener {
     }
 
     /** Makes {@code next} (see {@link #keepsSocketFor}) the configuration of new requests and connections. */
-    void update(ListenerConfig next, Map<String, Cluster> clusters) {
+    void update(ListenerConfig next, Map<String, Cluster> clusters, AccessLog accessLog) {
         if (http != null) {
-            HttpListener generation = new HttpListener(next, new RouteTable(next.routes(), clusters), limiter, screen);
+            HttpListener generation = new HttpListener(next, new RouteTable(next.routes(), clusters), limiter, screen,
+                    accessLog);
             http.replaceWith(generation);
             http = generation;
         } else {
-            TcpListener generation = new TcpListener(next, clusters.get(next.cluster()), limiter, screen);
+            TcpListener generation = new TcpListener(next, clusters.get(next.cluster()), limiter, screen, accessLog);
             tcp.replaceWith(generation);
             tcp = generation;
         }

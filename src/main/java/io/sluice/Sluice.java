@@ -19,6 +19,7 @@ import io.sluice.health.HealthChecker;
 import io.sluice.http.ProxyLoop;
 import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
+import io.sluice.telemetry.AccessLog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,6 +65,8 @@ public final class Sluice implements AutoCloseable {
     private volatile boolean lastReloadSucceeded = true;
     private HealthChecker health;
     private AdminServer admin;
+    /** {@code null}: no access log. */
+    private AccessLog accessLog;
 
     /** The clusters of one configuration, by name. */
     private record Snapshot(SluiceConfig config, Map<String, Cluster> clusters) {
@@ -88,10 +91,13 @@ public final class Sluice implements AutoCloseable {
                         spill));
             }
             health = new HealthChecker(all, transports.ioHandlerFactory(), transports.channel());
+            if (config.accessLog() != null) {
+                accessLog = AccessLog.open(config.accessLog());
+            }
             Map<String, BoundListener> bound = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
-                bound.put(l.name(), BoundListener.bind(l, l.address().toSocketAddress(), clusters, transports, group,
-                        loops, true));
+                bound.put(l.name(), BoundListener.bind(l, l.address().toSocketAddress(), clusters, accessLog,
+                        transports, group, loops, true));
                 listeners = Collections.unmodifiableMap(new LinkedHashMap<>(bound));
             }
             if (config.admin() != null) {
@@ -180,6 +186,11 @@ public final class Sluice implements AutoCloseable {
     }
 
     /** The clusters of the configuration now in force. */
+    /** The access log, or {@code null} when the config has none. */
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
     public Iterable<Cluster> clusters() {
         return snapshot.clusters().values();
     }
@@ -316,7 +327,8 @@ public final class Sluice implements AutoCloseable {
                 if (old == null || !old.keepsSocketFor(l)) {
                     InetSocketAddress at = old != null && old.config().address().equals(l.address())
                             ? old.address() : l.address().toSocketAddress();
-                    bound.put(l.name(), BoundListener.bind(l, at, clusters, transports, group, loops, false));
+                    bound.put(l.name(), BoundListener.bind(l, at, clusters, accessLog, transports, group, loops,
+                            false));
                 }
             }
         } catch (Exception e) { // Netty rethrows the bind's IOException undeclared
@@ -337,9 +349,9 @@ public final class Sluice implements AutoCloseable {
             if (fresh == null) {
                 if (!old.config().equals(l)) {
                     changes.add("listener changed: " + l.name());
-                    old.update(l, c.clusters());
+                    old.update(l, c.clusters(), accessLog);
                 } else if (usesAny(l, c.removed())) {
-                    old.update(l, c.clusters());
+                    old.update(l, c.clusters(), accessLog);
                 }
                 result.put(l.name(), old);
             } else {
@@ -387,6 +399,9 @@ public final class Sluice implements AutoCloseable {
         }
         if (!Objects.equals(before.admin(), next.admin())) {
             keys.add("admin");
+        }
+        if (!Objects.equals(before.accessLog(), next.accessLog())) {
+            keys.add("access_log");
         }
         return keys;
     }
@@ -440,5 +455,8 @@ public final class Sluice implements AutoCloseable {
             }
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (accessLog != null) {
+            accessLog.close(); // after the loops: what they logged last is written
+        }
     }
 }

@@ -8,7 +8,11 @@ import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
 import io.sluice.health.HealthChecker;
 import io.sluice.health.HealthStatus;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.listener.ListenerStats;
+import io.sluice.listener.RouteStats;
+import io.sluice.telemetry.AccessLog;
+import io.sluice.telemetry.LatencyHistogram;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +27,12 @@ import java.util.Map;
  * {@code checks} and {@code checks_failed} (totals), {@code last_check} (e.g. {@code "failed: status 503"}, null
  * before the first), {@code consecutive_failures} (requests failed in a row, for passive checks),
  * {@code ejections} (total) and {@code ejection_ms} (length of the ejection in progress, 0 when not ejected).
+ *
+ * <p>Per listener, besides connection counters: {@code responses} by status class, {@code bytes_in} and
+ * {@code bytes_out} (client side), {@code latency} (exchange durations: {@code le_ms} bounds, {@code counts} per
+ * bucket, the last one above the largest bound, {@code sum_ms}), {@code closes} (client connections by reason) and,
+ * for HTTP listeners, {@code routes} ({@code match}, {@code cluster}, {@code requests}); per server, {@code latency}
+ * too; at the top, {@code access_log} ({@code enabled}, {@code written}, {@code dropped}). See docs/operations.md.
  */
 final class Stats {
     private Stats() {
@@ -55,7 +65,25 @@ final class Stats {
         reloads.put("failed", sluice.reloadsFailed());
         reloads.put("last_successful", sluice.lastReloadSucceeded());
         doc.put("reloads", reloads);
+        doc.put("access_log", accessLog(sluice.accessLog()));
         return doc;
+    }
+
+    private static Map<String, Object> accessLog(AccessLog log) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("enabled", log != null);
+        a.put("written", log == null ? 0 : log.written());
+        a.put("dropped", log == null ? 0 : log.dropped());
+        return a;
+    }
+
+    /** {@code {"le_ms": [...], "counts": [...], "sum_ms": x}}: counts per bucket, not cumulative. */
+    static Map<String, Object> latency(LatencyHistogram h) {
+        Map<String, Object> l = new LinkedHashMap<>();
+        l.put("le_ms", LatencyHistogram.BOUNDS_MS);
+        l.put("counts", h.counts());
+        l.put("sum_ms", h.sumNanos() / 1e6);
+        return l;
     }
 
     private static Map<String, Object> buffers(Sluice sluice) {
@@ -81,6 +109,30 @@ final class Stats {
         l.put("client_limited", stats.clientLimitedCount());
         l.put("rate_limited", stats.rateLimitedCount());
         l.put("requests", stats.requests());
+        Map<String, Object> responses = new LinkedHashMap<>();
+        for (int n = 1; n <= ListenerStats.STATUS_CLASSES; n++) {
+            responses.put(n + "xx", stats.responses(n));
+        }
+        l.put("responses", responses);
+        l.put("bytes_in", stats.bytesIn());
+        l.put("bytes_out", stats.bytesOut());
+        l.put("latency", latency(stats.latency()));
+        Map<String, Object> closes = new LinkedHashMap<>();
+        for (ClientCloseReason reason : ClientCloseReason.values()) {
+            closes.put(reason.key(), stats.closes(reason));
+        }
+        l.put("closes", closes);
+        if (!stats.routes().isEmpty()) { // an HTTP listener (it has at least one route)
+            List<Object> routes = new ArrayList<>();
+            for (RouteStats r : stats.routes()) {
+                Map<String, Object> route = new LinkedHashMap<>();
+                route.put("match", r.match());
+                route.put("cluster", r.cluster());
+                route.put("requests", r.requests());
+                routes.add(route);
+            }
+            l.put("routes", routes);
+        }
         return l;
     }
 
@@ -102,6 +154,7 @@ final class Stats {
             closes.put(reason.key(), server.closes(reason));
         }
         s.put("closes", closes);
+        s.put("latency", latency(server.latency()));
         HealthStatus h = health == null ? HealthStatus.NONE : health.status(server);
         s.put("check_passes", h.checkPasses());
         s.put("check_failures", h.checkFailures());

@@ -33,6 +33,8 @@ public final class HeldBytes {
     private FileChannel fileOut;
     /** Bytes in the file so far. */
     private long fileLength;
+    /** Bytes handed to a channel by {@link #drainTo}, memory and file alike. */
+    private long handedOut;
     /** File ranges handed to the channel and not yet sent; the file is deleted when the last one is. */
     private int rangesInFlight;
     private boolean closed;
@@ -137,6 +139,11 @@ public final class HeldBytes {
         return spilled;
     }
 
+    /** Bytes handed to a channel so far (queued for writing there: not necessarily sent yet). */
+    public long handedOut() {
+        return handedOut;
+    }
+
     /**
      * Writes held bytes to {@code channel} while it is writable (without flushing).
      *
@@ -150,6 +157,7 @@ public final class HeldBytes {
                 memory -= n;
                 // handed over: from here the channel's own watermark bounds what it queues
                 budget.release(n);
+                handedOut += n;
                 channel.write(buf, channel.voidPromise());
             } else {
                 FileRange r = (FileRange) s;
@@ -159,6 +167,7 @@ public final class HeldBytes {
                     segments.addFirst(new FileRange(to, r.to));
                 }
                 rangesInFlight++;
+                handedOut += to - r.from;
                 channel.write(new DefaultFileRegion(file.toFile(), r.from, to - r.from))
                         .addListener((ChannelFutureListener) f -> rangeDone());
             }

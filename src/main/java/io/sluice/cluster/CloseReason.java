@@ -29,7 +29,11 @@ public enum CloseReason {
     /** A reload removed or changed the server's cluster: its pools keep no idle connection. */
     RELOAD,
     /** Sluice is shutting down. */
-    SHUTDOWN;
+    SHUTDOWN,
+    /** The client ended a TCP session (closed, or reset): the server connection closes with it. */
+    CLIENT_CLOSE,
+    /** A TCP session was idle for {@code tunnel_idle} or lasted {@code tunnel_max}. */
+    TUNNEL_TIMEOUT;
 
     /** The snake_case name used in /stats. */
     public String key() {

@@ -1,6 +1,7 @@
 package io.sluice.cluster;
 
 import io.sluice.config.ServerConfig;
+import io.sluice.telemetry.LatencyHistogram;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,6 +33,7 @@ public final class Server {
     private final LongAdder active = new LongAdder();
     private final LongAdder idle = new LongAdder();
     private final LongAdder[] closes = new LongAdder[CloseReason.values().length];
+    private final LatencyHistogram latency = new LatencyHistogram();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     /** Failures in a row that call {@link #failureAction} (0: never); see {@link #watchFailures}. */
@@ -361,5 +363,15 @@ public final class Server {
 
     public long closes(CloseReason reason) {
         return closes[reason.ordinal()].sum();
+    }
+
+    /** Counts an HTTP exchange this server answered (or failed): its duration from the request's start to its end. */
+    public void exchangeEnded(long totalNanos) {
+        latency.record(totalNanos);
+    }
+
+    /** Durations of the exchanges sent to this server, from the request's start to the end of the exchange. */
+    public LatencyHistogram latency() {
+        return latency;
     }
 }

@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * Walks a {@link Node} tree, checks it and builds a {@link SluiceConfig}. It never stops at the first problem:
  * a bad value is reported and replaced by its default so that the rest of the file is still checked. Clusters
- * are read by {@link ClusterReader}, routes by {@link RouteReader}; this class reads the top level, listeners
- * and admin, and checks that no two of them bind the same socket.
+ * are read by {@link ClusterReader}, routes by {@link RouteReader}, the access log by {@link AccessLogReader};
+ * this class reads the top level, listeners and admin, and checks that no two of them bind the same socket.
  */
 final class ConfigReader {
     private static final int KIB = 1024;
@@ -28,6 +28,7 @@ final class ConfigReader {
     private final ClusterReader clusterReader;
     private final RouteReader routeReader;
     private final ScreenReader screenReader;
+    private final AccessLogReader accessLogReader;
     private final Map<String, Integer> listenerNameLines = new HashMap<>();
     private final List<Bind> binds = new ArrayList<>();
 
@@ -41,6 +42,7 @@ final class ConfigReader {
         this.clusterReader = new ClusterReader(values);
         this.routeReader = new RouteReader(values, clusterReader.names());
         this.screenReader = new ScreenReader(values);
+        this.accessLogReader = new AccessLogReader(values);
     }
 
     /** The config, or {@code null} when there were problems (they are in {@code problems} then). */
@@ -51,7 +53,7 @@ final class ConfigReader {
             return null;
         }
         values.checkKeys(top, "", "workers", "transport", "listeners", "clusters", "admin", "buffers",
-                "shutdown_timeout");
+                "shutdown_timeout", "access_log");
         int defaultWorkers = Math.max(1, Math.min(256, Runtime.getRuntime().availableProcessors()));
         int workers = values.integer(top, "", "workers", defaultWorkers, 1, 256);
         Transport transport = values.choice(top, "", "transport", Transport.AUTO, Transport.class);
@@ -61,9 +63,11 @@ final class ConfigReader {
         AdminConfig admin = admin(top);
         BuffersConfig buffers = buffers(top);
         Duration shutdownTimeout = values.duration(top, "", "shutdown_timeout", SluiceConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+        AccessLogConfig accessLog = accessLogReader.accessLog(top);
         checkBinds();
         return problems.isEmpty()
-                ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers, shutdownTimeout) : null;
+                ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers, shutdownTimeout, accessLog)
+                : null;
     }
 
     // ---- sections

@@ -14,10 +14,11 @@ import java.util.List;
  * @param buffers   memory budget and spill files of buffered exchanges
  * @param shutdownTimeout how long a graceful shutdown (SIGTERM) waits for exchanges and tunnels in flight before
  *                        it cuts them (default 30s)
+ * @param accessLog the access log, or {@code null} when the file has none
  */
 public record SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,
                            List<ClusterConfig> clusters, AdminConfig admin, BuffersConfig buffers,
-                           Duration shutdownTimeout) {
+                           Duration shutdownTimeout, AccessLogConfig accessLog) {
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
     public SluiceConfig {
@@ -27,9 +28,10 @@ public record SluiceConfig(int workers, Transport transport, List<ListenerConfig
         shutdownTimeout = shutdownTimeout == null ? DEFAULT_SHUTDOWN_TIMEOUT : shutdownTimeout;
     }
 
+    /** Without an access log, with the default shutdown timeout. */
     public SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,
                         List<ClusterConfig> clusters, AdminConfig admin, BuffersConfig buffers) {
-        this(workers, transport, listeners, clusters, admin, buffers, DEFAULT_SHUTDOWN_TIMEOUT);
+        this(workers, transport, listeners, clusters, admin, buffers, DEFAULT_SHUTDOWN_TIMEOUT, null);
     }
 
     public SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,

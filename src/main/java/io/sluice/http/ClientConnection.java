@@ -10,6 +10,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.sluice.cluster.CloseReason;
 import io.sluice.config.Balance;
 import io.sluice.config.RouteBuffering;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.listener.ClientState;
 import io.sluice.listener.Screen;
 import io.sluice.listener.TokenBucket;
@@ -17,7 +18,10 @@ import io.sluice.pool.PooledConnection;
 import io.sluice.route.Route;
 import io.sluice.tcp.ProxiedConnection;
 import io.sluice.tcp.Relay;
+import io.sluice.telemetry.AccessRecord;
+import io.sluice.telemetry.Termination;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +31,10 @@ import java.util.ArrayDeque;
  * The one handler of a client connection: reads request heads, starts one {@link Exchange} per request, feeds it
  * the request body, and serves pipelined requests one after the other. Bytes not consumed yet wait in
  * {@code pending}; between requests the connection holds no buffer and no exchange.
+ *
+ * <p>Requests it answers itself without an exchange (refused, no route, cut short) are counted and logged here,
+ * like exchanges are. Its close is counted once, by reason: the reason is decided where Sluice decides to close
+ * ({@link #closeAs}), else found when the channel closes (the client closed, or the connection failed).
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter implements ConnectionTimer.Owner {
     private enum Phase {
@@ -74,6 +82,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private int requests;
     /** The client half-closed: what it sent is answered, then the connection closes. */
     private boolean inputEnded;
+    /** When the head being read began: its first byte was read (System.nanoTime). */
+    private long headStartNanos;
+    /** Why the connection closes, once Sluice decided to close it; {@code null} until then. */
+    private ClientCloseReason closeReason;
+    /** The connection failed with a transport error: a close nobody decided is a reset. */
+    private boolean transportFailed;
 
     ClientConnection(HttpListener listener, ProxyLoop loop) {
         this.listener = listener;
@@ -133,9 +147,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (timer == null) {
+            listener.stats.countClose(ClientCloseReason.PROTOCOL_ERROR);
             listener.limiter.closed(); // refused before it became active (a bad PROXY header)
             return;
         }
+        if (phase == Phase.HEAD) {
+            // a head cut short: no answer, but a request all the same
+            reportLocal(0, Termination.CLIENT, null, null, pending == null ? 0 : pending.readableBytes(), 0);
+        }
+        listener.stats.countClose(closeReason != null ? closeReason
+                : transportFailed ? ClientCloseReason.RESET
+                : phase == Phase.IDLE && exchange == null ? ClientCloseReason.CLIENT_CLOSE
+                : ClientCloseReason.CLIENT_ABORT);
         phase = Phase.CLOSING;
         timer.disarm();
         stopBuffering();
@@ -143,15 +166,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         Exchange e = exchange;
         exchange = null;
         if (e != null) {
-            e.clientGone();
+            e.clientGone(Termination.CLIENT);
         }
-        abortAhead();
+        abortAhead(Termination.CLIENT);
         listener.limiter.closed();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // resets and broken pipes are the client's business; the close that follows cleans up
+        if (cause instanceof IOException) {
+            transportFailed = true;
+        }
         ctx.close();
     }
 
@@ -162,6 +188,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private void inputEnded() {
         inputEnded = true;
         if (phase == Phase.CLOSING || exchange != null && !exchange.requestSent()) {
+            closeAs(ClientCloseReason.CLIENT_ABORT); // unless closing was decided before
             channel.close(); // lingering done, or a request body that will never be complete
             return;
         }
@@ -171,6 +198,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     /** Once nothing more can come from a half-closed client and nothing is in flight, closes after the answers. */
     private void closeIfInputEnded() {
         if (inputEnded && exchange == null && phase != Phase.CLOSING) {
+            if (phase == Phase.HEAD) {
+                // a head cut short by the FIN
+                reportLocal(0, Termination.CLIENT, null, null, pending == null ? 0 : pending.readableBytes(), 0);
+                closeAs(ClientCloseReason.CLIENT_ABORT);
+            } else {
+                closeAs(ClientCloseReason.CLIENT_CLOSE);
+            }
             closeAfterFlush(false);
         }
     }
@@ -264,7 +298,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         if (phase == Phase.IDLE) {
             phase = Phase.HEAD;
             listener = listener.current(); // a reload in between: this request gets the new routes and limits
-            timer.arm(listener.requestHeaderNanos);
+            headStartNanos = timer.arm(listener.requestHeaderNanos);
         }
         int start = pending.readerIndex();
         int end = HeadScanner.findEnd(pending, scanFrom < 0 ? start : scanFrom);
@@ -272,9 +306,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             int readable = pending.readableBytes();
             if (readable > listener.limits.requestLine()
                     && pending.indexOf(start, start + listener.limits.requestLine(), (byte) '\n') < 0) {
-                reject(414, isHead(pending, start));
+                reject(414, isHead(pending, start), null, readable);
             } else if (readable > listener.limits.headerBytes()) {
-                reject(431, isHead(pending, start));
+                reject(431, isHead(pending, start), null, readable);
             } else {
                 scanFrom = HeadScanner.resumeFrom(pending, start);
             }
@@ -282,14 +316,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         scanFrom = -1;
         if (end - start > listener.limits.headerBytes()) {
-            reject(431, isHead(pending, start));
+            reject(431, isHead(pending, start), null, end - start);
             return false;
         }
         HeadParser p = loop.parser;
         int status = p.parseRequest(pending, start, end, listener.limits.requestLine(), listener.limits.headers(),
                 listener.targetPolicy);
         if (status != HeadParser.OK) {
-            reject(status, isHead(pending, start));
+            reject(status, isHead(pending, start), null, end - start);
             return false;
         }
         listener.limiter.stats().countRequest();
@@ -299,11 +333,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         RouteBuffering rb = route == null ? null : route.buffering();
         if (p.contentLength > listener.limits.body() || rb != null && rb.bufferRequest() && body != null
                 && p.contentLength > rb.maxRequestBuffer() && rb.overflow() == RouteBuffering.Overflow.REJECT) {
-            reject(413, p.method == Method.HEAD);
+            reject(413, p.method == Method.HEAD, p, end - start);
             return false;
         }
         if (route == null) {
-            return answerWithoutServer(404, "", end, keepAlive, body != null, p);
+            return answerWithoutServer(404, "", start, end, keepAlive, body != null, p, null);
         }
         // the client's rate first, so that guessing credentials is limited too; the route's last, so that requests
         // without credentials cannot use up what the route allows everyone
@@ -311,17 +345,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         long wait = client == null ? 0 : client.takeRequest(now);
         String challenge = wait > 0 || route.auth() == null ? null : route.auth().refusal(pending, p);
         if (challenge != null) {
-            return answerWithoutServer(401, challenge, end, keepAlive, body != null, p);
+            return answerWithoutServer(401, challenge, start, end, keepAlive, body != null, p, route);
         }
         wait = wait > 0 ? wait : route.takeRequest(now);
         if (wait > 0) {
             listener.limiter.stats().rateLimited();
-            return answerWithoutServer(429, "Retry-After: " + TokenBucket.retryAfterSeconds(wait) + "\r\n", end,
-                    keepAlive, body != null, p);
+            return answerWithoutServer(429, "Retry-After: " + TokenBucket.retryAfterSeconds(wait) + "\r\n", start,
+                    end, keepAlive, body != null, p, route);
         }
         boolean upgrade = p.upgrade && p.http11 && body == null
                 && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
-        Exchange e = newExchange(p, start, end, route, keepAlive, body, upgrade);
+        Exchange e = newExchange(p, start, end, route, keepAlive, body, upgrade, headStartNanos);
         pending.readerIndex(end);
         phase = Phase.EXCHANGE;
         timer.disarm();
@@ -354,13 +388,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      * Answers a request with a status of Sluice's own (no route, refused), skipping its head. A request with a body
      * closes the connection after the answer rather than reading a body nobody wants.
      *
+     * @param route the route the request matched, or {@code null}
      * @return whether processing may go on
      */
-    private boolean answerWithoutServer(int status, String fields, int end, boolean keepAlive, boolean hasBody,
-                                        HeadParser request) {
-        pending.readerIndex(end);
+    private boolean answerWithoutServer(int status, String fields, int start, int end, boolean keepAlive,
+                                        boolean hasBody, HeadParser request, Route route) {
         boolean close = !keepAlive || hasBody;
-        respondLocally(status, fields, close, !request.http11 && keepAlive, request.method == Method.HEAD);
+        ByteBuf answer = LocalResponse.of(channel.alloc(), status, fields, close, !request.http11 && keepAlive,
+                request.method == Method.HEAD);
+        reportLocal(status, route == null ? Termination.LOCAL : Termination.PROXY, request, route, end - start,
+                answer.readableBytes());
+        pending.readerIndex(end);
+        if (close) {
+            closeAs(answerCloseReason(status, keepAlive));
+        }
+        respondLocally(answer, close);
         if (!close) {
             requestFinished();
         }
@@ -368,12 +410,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
 
     private Exchange newExchange(HeadParser p, int start, int end, Route route, boolean keepAlive, BodyFramer body,
-                                 boolean upgrade) {
+                                 boolean upgrade, long startNanos) {
+        AccessRecord record = newRecord(p);
         ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, clientAddress(), route, upgrade);
         boolean hostMissing = p.hostStart < 0 && p.authorityStart < 0;
         long key = route.cluster().config().balance() == Balance.CONSISTENT_HASH ? BalanceKey.of(route, p,
                 pending, clientAddress()) : 0;
-        return new Exchange(this, route, p.method, p.http11, keepAlive, head, hostMissing, body, key, upgrade);
+        return new Exchange(this, route, p.method, p.http11, keepAlive, head, hostMissing, body, key, upgrade,
+                startNanos, end - start, record);
     }
 
     /**
@@ -414,7 +458,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         requests++;
         listener.limiter.stats().countRequest();
-        Exchange next = newExchange(p, start, end, route, keepAlive, null, false);
+        // its head was here already: it starts when it is dispatched
+        Exchange next = newExchange(p, start, end, route, keepAlive, null, false, System.nanoTime());
         pending.readerIndex(end);
         if (ahead == null) {
             ahead = new ArrayDeque<>(4);
@@ -425,12 +470,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         return true;
     }
 
-    /** Ends the pipelined exchanges behind the current one: the connection closes. */
-    private void abortAhead() {
+    /**
+     * Ends the pipelined exchanges behind the current one: the connection closes.
+     *
+     * @param by who closes it, for their termination codes ({@link Termination#CLIENT} or {@link Termination#PROXY})
+     */
+    private void abortAhead(char by) {
         if (ahead != null) {
             Exchange e;
             while ((e = ahead.poll()) != null) {
-                e.clientGone();
+                e.clientGone(by);
             }
         }
     }
@@ -450,14 +499,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             case MALFORMED:
                 stopBuffering();
                 exchange = null;
-                e.discard();
-                reject(400, e.isHead());
+                refuseBuffered(e, 400);
                 return false;
             case TOO_LARGE:
                 stopBuffering();
                 exchange = null;
-                e.discard();
-                reject(413, e.isHead());
+                refuseBuffered(e, 413);
                 return false;
             default:
                 // the body stays in the budget until it is forwarded
@@ -467,6 +514,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 e.start();
                 return true;
         }
+    }
+
+    /** Answers {@code status} to a request whose buffered body was refused; its exchange never started. */
+    private void refuseBuffered(Exchange e, int status) {
+        ByteBuf answer = LocalResponse.of(channel.alloc(), status, "", true, false, e.isHead());
+        e.refused(status, answer.readableBytes());
+        closeAs(ClientCloseReason.PROTOCOL_ERROR);
+        respondLocally(answer, true);
     }
 
     private void stopBuffering() {
@@ -506,7 +561,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         channel.closeFuture().addListener(f -> listener.limiter.closed());
         channel.pipeline().remove(this);
         Relay.join(channel, server.channel(), toServer, toClient, false, listener.config.timeouts(),
-                () -> server.close(CloseReason.TUNNEL_END));
+                (end, fromClient, fromServer) -> {
+                    server.close(CloseReason.TUNNEL_END);
+                    listener.stats.countClose(end.clientCloseReason());
+                });
     }
 
     /** The exchange is over. The connection closes, or waits for (or goes on with) the next request. */
@@ -517,7 +575,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         exchange = null;
         releaseBufferedBody();
         if (close || phase == Phase.CLOSING) {
-            abortAhead();
+            // unless decided before: the client did not keep the connection, or the response did not let it
+            closeAs(e.keepsConnection() ? ClientCloseReason.SERVER_CLOSE : keepAliveEnd());
+            abortAhead(Termination.PROXY);
             closeAfterFlush(!e.requestSent() || (pending != null && pending.isReadable()));
             return;
         }
@@ -545,13 +605,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
 
     /**
-     * Answers with a status of Sluice's own, the connection closing afterwards if {@code close}.
-     *
-     * @param toHead the request was HEAD: no body
+     * Sends an answer of Sluice's own ({@link LocalResponse}), the connection closing afterwards if {@code close}
+     * (its reason decided by the caller).
      */
-    void respondLocally(int status, String fields, boolean close, boolean keepAlive10, boolean toHead) {
-        channel.write(LocalResponse.of(channel.alloc(), status, fields, close, keepAlive10, toHead),
-                channel.voidPromise());
+    void respondLocally(ByteBuf answer, boolean close) {
+        channel.write(answer, channel.voidPromise());
         if (close) {
             closeAfterFlush(true);
         } else {
@@ -559,9 +617,50 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
     }
 
-    /** Answers with an error of Sluice's own and closes; {@code toHead}: the request was HEAD (no body). */
-    private void reject(int status, boolean toHead) {
-        respondLocally(status, "", true, false, toHead);
+    /**
+     * Answers with an error of Sluice's own and closes; counts and logs the refused request.
+     *
+     * @param toHead    the request was HEAD: no body
+     * @param parsed    the parser holding the request's head, or {@code null} when it was not parsed
+     * @param headBytes the bytes of the head read
+     */
+    private void reject(int status, boolean toHead, HeadParser parsed, long headBytes) {
+        ByteBuf answer = LocalResponse.of(channel.alloc(), status, "", true, false, toHead);
+        boolean timeout = status == 408;
+        reportLocal(status, timeout ? Termination.CLIENT_TIMEOUT : Termination.PROXY, parsed, null, headBytes,
+                answer.readableBytes());
+        closeAs(timeout ? ClientCloseReason.REQUEST_TIMEOUT : ClientCloseReason.PROTOCOL_ERROR);
+        respondLocally(answer, true);
+    }
+
+    /**
+     * Decides why the connection will close, for its close reason in /stats; the first reason decided is the one
+     * counted, so a close decided for one reason is not counted for what happens while it completes.
+     */
+    void closeAs(ClientCloseReason reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+    }
+
+    /**
+     * Why the connection closes after an answer of Sluice's own with {@code status} that closes it: a timeout; else
+     * the client did not keep the connection; else a refused request (4xx) or a failed server (5xx).
+     */
+    ClientCloseReason answerCloseReason(int status, boolean keepAlive) {
+        if (status == 408) {
+            return ClientCloseReason.REQUEST_TIMEOUT;
+        }
+        if (!keepAlive) {
+            return keepAliveEnd();
+        }
+        return status >= 500 ? ClientCloseReason.SERVER_ERROR : ClientCloseReason.PROTOCOL_ERROR;
+    }
+
+    /** Why a connection closes after a request that did not keep it: the last one allowed, or the client's wish. */
+    private ClientCloseReason keepAliveEnd() {
+        return requests >= listener.limits.requestsPerConnection() ? ClientCloseReason.MAX_REQUESTS
+                : ClientCloseReason.CLIENT_CLOSE;
     }
 
     /** Whether the request whose head starts at {@code start} is a HEAD request (the head may be incomplete). */
@@ -572,7 +671,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     /** Closes at once, dropping what is queued: used when a response cannot be completed. */
     void abort() {
         exchange = null;
-        abortAhead();
+        abortAhead(Termination.PROXY);
         phase = Phase.CLOSING;
         releasePending();
         channel.close();
@@ -587,7 +686,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private void closeAfterFlush(boolean lingerWanted) {
         boolean linger = lingerWanted && !inputEnded; // a client that sent FIN sends nothing more to wait for
         exchange = null;
-        abortAhead();
+        abortAhead(Termination.PROXY);
         phase = Phase.CLOSING;
         releasePending();
         timer.arm(listener.bodyIdleNanos);
@@ -622,10 +721,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     public void timedOut() {
         switch (phase) {
             case IDLE:
+                // a connection that never sent a request was not idle between requests: it was too slow to start
+                closeAs(requests == 0 ? ClientCloseReason.REQUEST_TIMEOUT : ClientCloseReason.IDLE_TIMEOUT);
                 closeAfterFlush(false);
                 break;
             case HEAD:
-                reject(408, pending != null && isHead(pending, pending.readerIndex()));
+                reject(408, pending != null && isHead(pending, pending.readerIndex()), null,
+                        pending == null ? 0 : pending.readableBytes());
                 break;
             case EXCHANGE:
                 if (exchange != null) {
@@ -635,6 +737,65 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             default:
                 channel.close(); // the client neither read the last answer nor closed in time
                 break;
+        }
+    }
+
+    // ---- telemetry ----
+
+    /**
+     * A new access log record with what the head parsed in {@code pending} says; {@code null} when the log is off.
+     * The bytes are copied (bounded): the buffer is gone when the record is written.
+     *
+     * @param p the parser holding the head, or {@code null} when it was not parsed
+     */
+    private AccessRecord newRecord(HeadParser p) {
+        if (listener.accessLog == null) {
+            return null;
+        }
+        AccessRecord r = new AccessRecord();
+        r.listener = listener.config.name();
+        r.client = proxied != null ? proxied.source() : (InetSocketAddress) channel.remoteAddress();
+        if (p != null) {
+            r.method = p.method != Method.OTHER ? p.method.name()
+                    : new String(copy(p.methodStart, p.methodEnd, AccessRecord.MAX_METHOD),
+                            StandardCharsets.ISO_8859_1);
+            r.target = copy(p.targetStart, p.targetEnd, AccessRecord.MAX_TARGET);
+            r.host = p.hostStart >= 0 ? copy(p.hostStart, p.hostEnd, AccessRecord.MAX_HOST)
+                    : p.authorityStart >= 0 ? copy(p.authorityStart, p.authorityEnd, AccessRecord.MAX_HOST) : null;
+            r.protocol = p.http11 ? "HTTP/1.1" : "HTTP/1.0";
+        }
+        return r;
+    }
+
+    private byte[] copy(int from, int to, int max) {
+        byte[] b = new byte[Math.min(to - from, max)];
+        pending.getBytes(from, b);
+        return b;
+    }
+
+    /**
+     * Counts and logs a request answered without an exchange, or cut short (status 0), in the request phase. Its
+     * duration runs from the head's first byte to now.
+     *
+     * @param p     the parser holding the request's head, or {@code null} when it was not parsed
+     * @param route the route it matched, or {@code null}
+     */
+    private void reportLocal(int status, char by, HeadParser p, Route route, long bytesIn, int bytesOut) {
+        long total = System.nanoTime() - headStartNanos;
+        listener.stats.exchangeEnded(status, bytesIn, bytesOut, total);
+        if (route != null) {
+            route.stats().countRequest();
+        }
+        AccessRecord r = newRecord(p);
+        if (r != null) {
+            r.startMillis = System.currentTimeMillis() - total / 1_000_000;
+            r.totalNanos = total;
+            r.status = status;
+            r.bytesIn = bytesIn;
+            r.bytesOut = bytesOut;
+            r.route = route == null ? null : route.cluster().name();
+            r.ended(by, Termination.PHASE_REQUEST);
+            listener.accessLog.offer(r);
         }
     }
 

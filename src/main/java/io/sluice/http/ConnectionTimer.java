@@ -23,12 +23,18 @@ final class ConnectionTimer {
         this.owner = owner;
     }
 
-    /** (Re)starts the timeout: it expires {@code delayNanos} from now unless armed again or disarmed first. */
-    void arm(long delayNanos) {
+    /**
+     * (Re)starts the timeout: it expires {@code delayNanos} from now unless armed again or disarmed first.
+     *
+     * @return now ({@link System#nanoTime()}), for a caller that wants the time without reading the clock again
+     */
+    long arm(long delayNanos) {
         if (queue != null) {
             queue.remove(this);
         }
-        loop.timerQueue(delayNanos).add(this, System.nanoTime());
+        long now = System.nanoTime();
+        loop.timerQueue(delayNanos).add(this, now);
+        return now;
     }
 
     void disarm() {

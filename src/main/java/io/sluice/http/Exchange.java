@@ -10,6 +10,7 @@ import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
 import io.sluice.cluster.SurgeQueue;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.pool.LeaseCallback;
 import io.sluice.pool.LeaseFailure;
 import io.sluice.pool.PendingLease;
@@ -17,6 +18,8 @@ import io.sluice.pool.PooledConnection;
 import io.sluice.pool.ServerPool;
 import io.sluice.route.Route;
 import io.sluice.tcp.ProxiedConnection;
+import io.sluice.telemetry.AccessRecord;
+import io.sluice.telemetry.Termination;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  * still stream while the response starts; {@link State} says where the exchange is, and the body framers say
  * whether each side is complete. Every path ends in {@link State#DONE} with the server connection released
  * (only after a clean exchange) or closed.
+ *
+ * <p>When it ends, the exchange is counted once (its listener's, route's and server's counters) and, with the access
+ * log on, its {@link AccessRecord} goes to the log. The record is filled as the exchange goes; every place that
+ * ends an exchange sets its termination code (docs/operations.md, "Close reasons").
  */
 final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueue.Waiter {
     enum State {
@@ -116,12 +123,37 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     /** A pipelined request dispatched before the ones ahead of it finished: its response is held until its turn. */
     private boolean waitingTurn;
 
+    /** When the request started: its head's first byte was read (System.nanoTime). */
+    private final long startNanos;
+    /** The access log's record of this exchange, or {@code null} when the log is off. */
+    private final AccessRecord record;
+    /** {@link #start()} was called: the exchange looks for a server (else its body is still being buffered). */
+    private boolean started;
+    /** When the current wait for a server connection began (kept only for the access log). */
+    private long waitStartNanos;
+    /** The status sent, or to be sent, to the client; 0 while there is none. */
+    private int status;
+    /** Request bytes read from the client: the head, then the body as it is forwarded. */
+    private long bytesIn;
+    /** Response bytes handed to the client connection, besides those of {@link #out}. */
+    private long bytesOut;
+    /** The server the request was last sent to, or {@code null}. */
+    private Server servedBy;
+    private boolean reported;
+
     /**
-     * @param upgrade the request asks for a protocol the route allows: a 101 answer turns both connections into a
-     *                tunnel
+     * @param upgrade    the request asks for a protocol the route allows: a 101 answer turns both connections into a
+     *                   tunnel
+     * @param startNanos when the request's head began (System.nanoTime)
+     * @param headBytes  the size of the request's head as received
+     * @param record     the access log's record, the request's fields filled in; {@code null} when the log is off
      */
     Exchange(ClientConnection client, Route route, Method method, boolean clientHttp11, boolean clientKeepAlive,
-             ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody, long balanceKey, boolean upgrade) {
+             ByteBuf requestHead, boolean hostMissing, BodyFramer requestBody, long balanceKey, boolean upgrade,
+             long startNanos, int headBytes, AccessRecord record) {
+        this.startNanos = startNanos;
+        this.bytesIn = headBytes;
+        this.record = record;
         this.upgrade = upgrade;
         this.client = client;
         this.route = route;
@@ -168,12 +200,20 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
     }
 
-    /** Drops a request that never started (its buffered body was refused): gives back what it holds. */
-    void discard() {
+    /**
+     * Ends a request that never started, its buffered body refused: gives back what it holds, and counts and logs
+     * the answer with {@code status} of {@code answerBytes} that the client connection sends.
+     */
+    void refused(int status, int answerBytes) {
+        this.status = status;
+        bytesOut += answerBytes;
+        endedBy(Termination.PROXY, Termination.PHASE_REQUEST);
         finish();
     }
 
     void start() {
+        started = true;
+        waitBegins();
         if (!cluster.surgeQueue().isEmpty()) {
             queue(); // others wait already: behind them, in order of arrival
         } else {
@@ -202,6 +242,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         int end = requestBody.scan(pending, from, to, null);
         if (end == BodyFramer.MALFORMED) {
             releaseServer(CloseReason.CLIENT_ABORT, false);
+            endedBy(Termination.PROXY, Termination.PHASE_REQUEST);
             fail(400);
             return;
         }
@@ -210,6 +251,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             // the client's connection closes after the answer, the rest of the body unread
             bodyRefused = true;
             releaseServer(CloseReason.CLIENT_ABORT, false);
+            endedBy(Termination.PROXY, Termination.PHASE_REQUEST);
             fail(413);
             return;
         }
@@ -217,6 +259,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (stop > from) {
             ByteBuf part = pending.retainedSlice(from, stop - from);
             pending.readerIndex(stop);
+            bytesIn += stop - from;
             sendToServer(part);
             if (pooled == null) {
                 return; // the write failed and the failure was handled
@@ -321,6 +364,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 queue();
                 break;
             default:
+                if (record != null && record.endedBy == Termination.NONE) {
+                    // no server to try at all; after a failure, that failure says why better
+                    record.ended(Termination.SERVER, Termination.PHASE_CONNECT);
+                }
                 failBeforeResponse(exhaustedStatus);
                 break;
         }
@@ -348,6 +395,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             ServerPool pool = client.loop.pool(candidate);
             PendingLease lease = pool.leaseIfFree(this, clientFor(pool));
             if (lease != ServerPool.NO_CAPACITY) {
+                if (record != null && triedServers != bit) {
+                    record.retries++; // another server after one that failed
+                }
                 if (lease != null) {
                     pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since
                 }
@@ -367,6 +417,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         SurgeQueue surge = cluster.surgeQueue();
         SurgeQueue.Ticket ticket = surge.enqueue(this, triedServers);
         if (ticket == null) {
+            endedBy(Termination.PROXY, Termination.PHASE_QUEUE);
             failBeforeResponse(503); // the queue is full
             return;
         }
@@ -395,6 +446,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 break;
             default:
                 leaveQueue();
+                endedBy(Termination.SERVER, Termination.PHASE_QUEUE);
                 failBeforeResponse(503); // every server went out of service meanwhile
                 break;
         }
@@ -403,6 +455,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private void queueTimedOut() {
         if (state == State.QUEUED) {
             leaveQueue();
+            endedBy(Termination.SERVER_TIMEOUT, Termination.PHASE_QUEUE);
             failBeforeResponse(503);
         }
     }
@@ -465,6 +518,14 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         serverSide = connection.attachment();
         serverSide.bind(this);
         server.countRequest();
+        servedBy = server;
+        if (record != null) {
+            long waited = System.nanoTime() - waitStartNanos;
+            long connecting = onReusedConnection ? 0 : Math.min(connection.connectNanos(), waited);
+            record.connectNanos += connecting;
+            record.queueNanos += waited - connecting;
+            record.reused = onReusedConnection;
+        }
         state = State.FORWARDING;
         if (replayHead != null) {
             // a retry: on a fresh connection after a stale pooled one, or on another server
@@ -494,6 +555,23 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             return;
         }
         uncountInFlight();
+        if (record != null) {
+            // the time went into a connect that failed, or into waiting for a connection
+            long now = System.nanoTime();
+            boolean connecting = failure == LeaseFailure.CONNECT_FAILED || failure == LeaseFailure.TIMEOUT;
+            if (connecting) {
+                record.connectNanos += now - waitStartNanos;
+            } else {
+                record.queueNanos += now - waitStartNanos;
+            }
+            waitStartNanos = now;
+            record.ended(switch (failure) {
+                case CLOSED -> Termination.KILLED;
+                case QUEUE_FULL -> Termination.RESOURCE;
+                case TIMEOUT -> Termination.SERVER_TIMEOUT;
+                default -> Termination.SERVER;
+            }, Termination.PHASE_CONNECT);
+        }
         if (failure == LeaseFailure.CLOSED) {
             failBeforeResponse(503);
             return;
@@ -515,6 +593,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (state == State.DONE || state == State.LEASING) {
             in.release();
             return;
+        }
+        if (record != null && !responseBytesSeen && !reported) {
+            record.firstByteNanos = System.nanoTime() - startNanos;
         }
         responseBytesSeen = true;
         dropReplay();
@@ -567,7 +648,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 return false;
             }
             if (clientHttp11 && state != State.DRAINING && !waitingTurn) {
-                client.write(HeadWriter.response(client.channel.alloc(), p, buf, start, end, false, false, false));
+                toClient(HeadWriter.response(client.channel.alloc(), p, buf, start, end, false, false, false));
                 client.flush();
             }
             buf.readerIndex(end);
@@ -588,6 +669,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             responseBody = BodyFramer.untilClose();
         }
         serverKeepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
+        if (state != State.DRAINING) {
+            status = p.status;
+        }
         if (state == State.DRAINING && (responseBody.endsAtClose() || !serverKeepAlive)) {
             // the connection will not be reusable anyway: draining would only hold it
             releaseServer(CloseReason.CLIENT_ABORT, false);
@@ -619,7 +703,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 }
                 out.head(head, rechunk, lengthAtEnd, closeClient);
             } else {
-                client.write(head);
+                toClient(head);
             }
             responseHeadSent = !hold; // a held response can still be replaced by an error of Sluice's
             state = State.RESPONDING;
@@ -638,7 +722,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
      */
     private void switchProtocols(ByteBuf buf, int start, int end) {
         server.requestSucceeded();
-        client.write(buf.retainedSlice(start, end - start));
+        status = 101;
+        endedBy(Termination.NONE, Termination.NONE);
+        toClient(buf.retainedSlice(start, end - start));
         buf.readerIndex(end);
         ByteBuf toClient = responsePending;
         responsePending = null;
@@ -696,7 +782,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     private void sendBody(ByteBuf piece) {
         if (out == null) {
-            client.write(piece);
+            toClient(piece);
             return;
         }
         boolean room = out.body(piece);
@@ -763,6 +849,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 : !requestDone ? CloseReason.EARLY_RESPONSE : CloseReason.SERVER_CLOSE;
         releaseServer(reason, clean);
         boolean draining = state == State.DRAINING;
+        if (!draining) {
+            endedBy(Termination.NONE, Termination.NONE); // a failure before a successful retry is not the end
+        }
         if (out != null && !draining) {
             out.end();
             if (out.holding()) {
@@ -844,6 +933,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
         if (state != State.DRAINING) {
             server.requestFailed();
+            endedBy(Termination.SERVER);
         }
         releaseServer(reason, false);
         if (state == State.DRAINING) {
@@ -851,6 +941,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         } else if (replayable) {
             uncountInFlight();
             state = State.LEASING;
+            waitBegins();
             retryElsewhereOr(502);
         } else {
             fail(502);
@@ -867,6 +958,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
         if (state != State.DRAINING) {
             server.requestFailed();
+            endedBy(Termination.SERVER_TIMEOUT);
         }
         releaseServer(state == State.DRAINING ? CloseReason.CLIENT_ABORT : CloseReason.RESPONSE_TIMEOUT, false);
         if (state == State.DRAINING) {
@@ -881,6 +973,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (state == State.DONE) {
             return;
         }
+        endedBy(Termination.CLIENT_TIMEOUT);
         leaveQueue();
         if (pendingLease != null) {
             pendingLease.cancel();
@@ -890,8 +983,14 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         fail(408);
     }
 
-    /** The client connection closed. */
-    void clientGone() {
+    /**
+     * The client connection closed, or (a pipelined request behind one that failed) is closing.
+     *
+     * @param by who ended it, for the access log: {@link Termination#CLIENT}, or {@link Termination#PROXY} when Sluice
+     *           closes the connection because of an earlier exchange on it
+     */
+    void clientGone(char by) {
+        endedBy(by);
         switch (state) {
             case QUEUED:
                 leaveQueue();
@@ -909,10 +1008,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 break;
             case FORWARDING:
             case RESPONDING:
-                if (out != null) {
-                    out.close(); // nobody to hold it for
-                    out = null;
-                }
+                closeOutput(); // nobody to hold it for
                 if (requestSent() && (responseBody == null || (!responseBody.endsAtClose() && serverKeepAlive))) {
                     state = State.DRAINING;
                     dropReplay(); // nobody would read the answer of a retry
@@ -920,6 +1016,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                     serverSide.gate.clear(pooled.channel());
                     // armed once: reads while draining do not push this deadline back
                     serverSide.timer.arm(Math.min(DRAIN_TIMEOUT_NANOS, serverSide.responseTimeoutNanos));
+                    report(); // over for the client: the drain is the pool's business, not this exchange's time
                 } else {
                     releaseServer(CloseReason.CLIENT_ABORT, false);
                     finish();
@@ -932,6 +1029,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     private void retryOnFreshConnection() {
         retried = true;
+        waitBegins();
+        if (record != null) {
+            record.retries++;
+        }
         releaseServer(CloseReason.SERVER_CLOSE, false);
         state = State.LEASING;
         ServerPool pool = client.loop.pool(server);
@@ -950,6 +1051,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private void fail(int status) {
         if (responseHeadSent) {
             finish();
+            client.closeAs(status == 408 ? ClientCloseReason.REQUEST_TIMEOUT
+                    : status < 500 ? ClientCloseReason.PROTOCOL_ERROR : ClientCloseReason.SERVER_ERROR);
             client.abort();
         } else {
             failBeforeResponse(status);
@@ -959,13 +1062,20 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     /** Ends the exchange with a status of Sluice's own, before any response byte reached the client. */
     private void failBeforeResponse(int status) {
         boolean wholeRequestRead = requestSent();
+        this.status = status;
         if (waitingTurn) {
             holdLocalResponse(status, wholeRequestRead);
             return;
         }
+        boolean close = !clientKeepAlive || !wholeRequestRead || client.isClosing();
+        ByteBuf answer = LocalResponse.of(client.channel.alloc(), status, "", close, !clientHttp11 && clientKeepAlive,
+                method == Method.HEAD);
+        bytesOut += answer.readableBytes();
         finish();
-        client.respondLocally(status, "", !clientKeepAlive || !wholeRequestRead || client.isClosing(),
-                !clientHttp11 && clientKeepAlive, method == Method.HEAD);
+        if (close) {
+            client.closeAs(client.answerCloseReason(status, clientKeepAlive));
+        }
+        client.respondLocally(answer, close);
         client.exchangeFinished(this, !clientKeepAlive || !wholeRequestRead);
     }
 
@@ -977,7 +1087,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         local.head(LocalResponse.of(client.channel.alloc(), status, "", close, !clientHttp11 && clientKeepAlive,
                 method == Method.HEAD), false,
                 false, close);
-        finish();
+        release(); // not finished: counted and logged once delivered
         out = local;
         closeClient = close;
         state = State.DELIVERING;
@@ -1001,12 +1111,16 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
     }
 
+    /** Ends the exchange: gives back what it holds, then counts and logs it. */
     private void finish() {
+        release();
+        report();
+    }
+
+    /** Gives back everything the exchange holds, but the server connection (released before, or closed). */
+    private void release() {
         state = State.DONE;
-        if (out != null) {
-            out.close();
-            out = null;
-        }
+        closeOutput();
         leaveQueue();
         uncountInFlight();
         if (retryTaken) {
@@ -1049,5 +1163,89 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             replayBody = null;
         }
         replayBytes = 0;
+    }
+
+    /** Closes {@link #out}, keeping the count of what it wrote. */
+    private void closeOutput() {
+        if (out != null) {
+            bytesOut += out.written();
+            out.close();
+            out = null;
+        }
+    }
+
+    private void toClient(ByteBuf buf) {
+        bytesOut += buf.readableBytes();
+        client.write(buf);
+    }
+
+    // ---- telemetry ----
+
+    /** Starts timing a wait for a server connection (only for the access log). */
+    private void waitBegins() {
+        if (record != null) {
+            waitStartNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Sets the termination code, in the phase the exchange is in now; the last one set before the end counts. Once
+     * reported, the record belongs to the log's writer and is not touched again.
+     */
+    private void endedBy(char by) {
+        if (record != null && !reported) {
+            record.ended(by, phase());
+        }
+    }
+
+    private void endedBy(char by, char phase) {
+        if (record != null && !reported) {
+            record.ended(by, phase);
+        }
+    }
+
+    private char phase() {
+        switch (state) {
+            case QUEUED:
+                return Termination.PHASE_QUEUE;
+            case LEASING:
+                return started ? Termination.PHASE_CONNECT : Termination.PHASE_REQUEST;
+            case FORWARDING:
+                return requestSent() ? Termination.PHASE_HEADERS : Termination.PHASE_DATA;
+            case RESPONDING:
+            case DRAINING:
+                return Termination.PHASE_DATA;
+            case DELIVERING:
+                return Termination.PHASE_LAST;
+            default:
+                return record.phase;
+        }
+    }
+
+    /**
+     * Counts the exchange (listener, route, server) and hands its record to the access log; once. Its duration runs
+     * from the request's start to now.
+     */
+    private void report() {
+        if (reported) {
+            return;
+        }
+        reported = true;
+        long total = System.nanoTime() - startNanos;
+        client.listener.stats.exchangeEnded(status, bytesIn, bytesOut, total);
+        route.stats().countRequest();
+        if (servedBy != null) {
+            servedBy.exchangeEnded(total);
+        }
+        if (record != null) {
+            record.startMillis = System.currentTimeMillis() - total / 1_000_000;
+            record.totalNanos = total;
+            record.status = status;
+            record.bytesIn = bytesIn;
+            record.bytesOut = bytesOut;
+            record.route = cluster.name();
+            record.server = server == null ? null : server.config().address();
+            client.listener.accessLog.offer(record);
+        }
     }
 }

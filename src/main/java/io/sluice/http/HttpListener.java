@@ -7,14 +7,17 @@ import io.netty.channel.EventLoop;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.ListenerLimits;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.ListenerStats;
 import io.sluice.listener.Screen;
 import io.sluice.route.RouteTable;
 import io.sluice.tcp.ProxyHeaderReader;
+import io.sluice.telemetry.AccessLog;
 
 import java.util.Map;
 
 /**
- * What the client connections of one HTTP listener share: routes, limits, timeouts and counters. Immutable but for
+ * What the client connections of one HTTP listener share: routes, limits, timeouts, counters and the access
+ * log. Immutable but for
  * two things a running Sluice changes: a reload puts a new generation in its place ({@link #replaceWith}), which
  * each connection takes up at its next request; and a shutdown or a reload that removes the listener makes it
  * {@link #drain drain}: every answer from then on closes its connection.
@@ -23,6 +26,9 @@ public final class HttpListener {
     final ListenerConfig config;
     final RouteTable routes;
     final AcceptLimiter limiter;
+    final ListenerStats stats;
+    /** {@code null}: no access log. */
+    final AccessLog accessLog;
     final ListenerLimits limits;
     final long requestHeaderNanos;
     final long bodyIdleNanos;
@@ -34,10 +40,15 @@ public final class HttpListener {
     private volatile HttpListener successor;
     private volatile boolean draining;
 
-    public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter, Screen screen) {
+    /** @param accessLog where exchanges are logged, or {@code null} */
+    public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter, Screen screen,
+                        AccessLog accessLog) {
         this.config = config;
         this.routes = routes;
         this.limiter = limiter;
+        this.stats = limiter.stats();
+        this.accessLog = accessLog;
+        stats.routes(routes.stats());
         this.screen = screen;
         this.limits = config.limits();
         this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();

@@ -29,6 +29,8 @@ final class ResponseOutput {
     private boolean delivering;
     /** The head already carries Connection: close. */
     private boolean saysClose;
+    /** Bytes written to the client directly, not through {@link #held}. */
+    private long written;
 
     ResponseOutput(ClientConnection client) {
         this.client = client;
@@ -67,7 +69,7 @@ final class ResponseOutput {
         if (held != null && !delivering) {
             head = h;
         } else {
-            client.write(h);
+            toClient(h);
         }
     }
 
@@ -92,7 +94,7 @@ final class ResponseOutput {
 
     private boolean emit(ByteBuf b) {
         if (held == null) {
-            client.write(b);
+            toClient(b);
             return true;
         }
         return held.add(b);
@@ -125,7 +127,7 @@ final class ResponseOutput {
                 lengthAtEnd = false;
                 mustClose = true;
             }
-            client.write(head);
+            toClient(head);
             head = null;
         }
         delivering = true;
@@ -142,6 +144,16 @@ final class ResponseOutput {
         client.flush();
         // the flush can make the channel writable again and a nested delivery drain the rest: ask after it
         return held.isEmpty();
+    }
+
+    private void toClient(ByteBuf b) {
+        written += b.readableBytes();
+        client.write(b);
+    }
+
+    /** Bytes handed to the client connection so far, head included. */
+    long written() {
+        return written + (held == null ? 0 : held.handedOut());
     }
 
     /** Gives back what is still held (the response was delivered, or will never be). */

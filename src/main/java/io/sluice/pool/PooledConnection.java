@@ -22,6 +22,8 @@ public final class PooledConnection {
     /** Exchanges this connection carried, the current one included. */
     int uses;
     long idleSinceNanos;
+    /** When the connect began (System.nanoTime), then how long it took once connected. */
+    long connectNanos;
     /** The lease this connection is being opened for, while CONNECTING. */
     PendingLease owner;
     /** The client address its PROXY header named, for a server that gets one; it serves only that client. */
@@ -60,6 +62,11 @@ public final class PooledConnection {
 
     public State state() {
         return state;
+    }
+
+    /** How long opening the connection took (TCP connect; the PROXY header is written with the first request). */
+    public long connectNanos() {
+        return connectNanos;
     }
 
     /** Whether this lease got a connection that already carried an exchange (so it may have gone stale). */

@@ -403,6 +403,7 @@ public final class ServerPool {
             connection.clientAddress = client.source().getAddress();
             connection.proxyHeaderFor = sendProxy == SendProxy.OFF ? null : client;
         }
+        connection.connectNanos = System.nanoTime();
         ChannelFuture future = connector.connect(connection);
         connection.channel = future.channel();
         // always completes on a later task, so that no caller sees its callback run inside lease()
@@ -429,6 +430,7 @@ public final class ServerPool {
             return;
         }
         connection.state = PooledConnection.State.IDLE;
+        connection.connectNanos = System.nanoTime() - connection.connectNanos;
         if (connection.proxyHeaderFor != null) {
             // written first, flushed with the first request
             connection.channel.write(ProxyHeader.of(sendProxy, connection.channel.alloc(), connection.proxyHeaderFor),

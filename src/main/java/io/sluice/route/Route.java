@@ -4,7 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.sluice.cluster.Cluster;
 import io.sluice.config.HashOn;
 import io.sluice.config.RouteBuffering;
+import io.sluice.config.HeaderMatch;
 import io.sluice.config.RouteConfig;
+import io.sluice.config.RouteMatch;
+import io.sluice.listener.RouteStats;
 import io.sluice.listener.TokenBucket;
 
 import java.nio.charset.StandardCharsets;
@@ -30,9 +33,11 @@ public final class Route {
     /** Requests of all clients on this route, or {@code null}. */
     private final TokenBucket rateLimit;
     private final RouteAuth auth;
+    private final RouteStats stats;
 
     Route(RouteConfig config, Cluster cluster) {
         this.cluster = cluster;
+        this.stats = new RouteStats(describe(config.match()), cluster.name());
         String prefix = config.match() == null ? null : config.match().pathPrefix();
         this.rewritePathPrefix = config.rewritePathPrefix() == null ? null : ascii(config.rewritePathPrefix());
         this.matchedPrefixLength = prefix == null ? 0 : ascii(prefix).length;
@@ -63,6 +68,33 @@ public final class Route {
     /** A route with no options, to {@code cluster}. */
     public static Route to(Cluster cluster) {
         return new Route(new RouteConfig(null, cluster.name()), cluster);
+    }
+
+    /** What {@code match} asks for, for people: {@code host=a.example path_prefix=/v1}, or {@code any}. */
+    static String describe(RouteMatch match) {
+        if (match == null) {
+            return "any";
+        }
+        List<String> parts = new ArrayList<>();
+        if (match.host() != null) {
+            parts.add("host=" + match.host());
+        }
+        if (match.pathPrefix() != null) {
+            parts.add("path_prefix=" + match.pathPrefix());
+        }
+        if (match.pathExact() != null) {
+            parts.add("path_exact=" + match.pathExact());
+        }
+        if (match.pathRegex() != null) {
+            parts.add("path_regex=" + match.pathRegex());
+        }
+        if (!match.methods().isEmpty()) {
+            parts.add("method=" + String.join(",", match.methods()));
+        }
+        for (HeaderMatch h : match.headers()) {
+            parts.add("header=" + h.name() + (h.value() == null ? "" : ":" + h.value()));
+        }
+        return parts.isEmpty() ? "any" : String.join(" ", parts);
     }
 
     private static byte[] ascii(String s) {
@@ -104,6 +136,11 @@ public final class Route {
             }
         }
         return false;
+    }
+
+    /** The route's counters, shown in /stats. */
+    public RouteStats stats() {
+        return stats;
     }
 
     public Cluster cluster() {

@@ -5,6 +5,7 @@ import io.sluice.cluster.Cluster;
 import io.sluice.config.HeaderMatch;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.RouteMatch;
+import io.sluice.listener.RouteStats;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ public final class RouteTable {
     /** Keyed by the suffix of a {@code *.example.com} route, dot included: {@code .example.com}. */
     private final HostMap wildcardSuffixes;
     private final Entry[] anyHost;
+    private final List<RouteStats> stats;
 
     /**
      * @param clusters the snapshot's clusters by name; every route's cluster must be among them (the config
@@ -61,6 +63,12 @@ public final class RouteTable {
         exactHosts = new HostMap(exactLists);
         wildcardSuffixes = new HostMap(suffixLists);
         anyHost = all.stream().filter(e -> e.host == null).toArray(Entry[]::new);
+        stats = all.stream().map(e -> e.route.stats()).toList();
+    }
+
+    /** The counters of the routes, in table order. */
+    public List<RouteStats> stats() {
+        return stats;
     }
 
     /** The routes that can apply to {@code host} (or, for {@code *.suffix}, to every host under the suffix). */

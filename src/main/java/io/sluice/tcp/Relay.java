@@ -12,6 +12,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.ListenerTimeouts;
+import io.sluice.listener.ClientCloseReason;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -25,14 +26,58 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Bytes are copied through pooled buffers, or spliced by the kernel (zero copy, through a pipe) when both
  * channels are epoll channels whose receive allocator is a {@link SplicedBytes} (see {@link #spliceable}).
+ *
+ * <p>When both channels are closed, the relay tells how it ended ({@link End}) and how many bytes each side sent.
  */
 public final class Relay {
+    /** What ended a relay: the first side to end its input or close, unless a timeout or an error came after. */
+    public enum End {
+        /** The client sent its FIN or closed first. */
+        CLIENT_CLOSE(0),
+        /** The server sent its FIN or closed first. */
+        SERVER_CLOSE(0),
+        /** No byte moved for {@code tunnel_idle}, or the relay lasted {@code tunnel_max}. */
+        TIMEOUT(1),
+        /** The client's connection failed (a reset). */
+        CLIENT_ERROR(2),
+        /** The server's connection failed (a reset). */
+        SERVER_ERROR(2);
+
+        /** A later end replaces an earlier one of a lower rank: a reset after a half-close is what ended it. */
+        private final int rank;
+
+        End(int rank) {
+            this.rank = rank;
+        }
+
+        /** The close reason of the client connection, for its listener's counters. */
+        public ClientCloseReason clientCloseReason() {
+            return switch (this) {
+                case CLIENT_CLOSE -> ClientCloseReason.CLIENT_CLOSE;
+                case SERVER_CLOSE -> ClientCloseReason.SERVER_CLOSE;
+                case TIMEOUT -> ClientCloseReason.TUNNEL_TIMEOUT;
+                case CLIENT_ERROR -> ClientCloseReason.RESET;
+                case SERVER_ERROR -> ClientCloseReason.SERVER_ERROR;
+            };
+        }
+    }
+
+    /** Told once, when both channels of a relay are closed. */
+    public interface Ended {
+        /**
+         * @param fromClient bytes read from the client (and written first to the server, given to {@link #join})
+         * @param fromServer bytes read from the server (and written first to the client)
+         */
+        void ended(End end, long fromClient, long fromServer);
+    }
+
     /** An idle relay is noticed within a quarter of its idle time after it became idle. */
     private static final int IDLE_CHECKS_PER_PERIOD = 4;
 
     private final Side client;
     private final Side server;
-    private final Runnable onEnd;
+    private final Ended onEnd;
+    private End end;
     private final long idleNanos;
     private ScheduledFuture<?> idleCheck;
     private ScheduledFuture<?> deadline;
@@ -40,7 +85,7 @@ public final class Relay {
     private long lastMoveSeen;
     private int closed;
 
-    private Relay(Channel client, Channel server, long idleNanos, Runnable onEnd) {
+    private Relay(Channel client, Channel server, long idleNanos, Ended onEnd) {
         this.client = new Side(client);
         this.server = new Side(server);
         this.client.peer = this.server;
@@ -52,14 +97,14 @@ public final class Relay {
     /**
      * Joins {@code client} and {@code server}, both active and on the same event loop; call on that loop. Their
      * pipelines must hold no handler that still reads. {@code toServer} and {@code toClient} (either may be
-     * {@code null}) are bytes already read from the other side, written first. {@code onEnd} runs once both
+     * {@code null}) are bytes already read from the other side, written first. {@code onEnd} is told once both
      * channels are closed.
      *
      * @param clientEnded the client's FIN was read already (everything it sent is in {@code toServer})
      * @param timeouts    {@code tunnel_idle} and {@code tunnel_max} of the listener
      */
     public static void join(Channel client, Channel server, ByteBuf toServer, ByteBuf toClient, boolean clientEnded,
-                            ListenerTimeouts timeouts, Runnable onEnd) {
+                            ListenerTimeouts timeouts, Ended onEnd) {
         Relay relay = new Relay(client, server, timeouts.tunnelIdle().toNanos(), onEnd);
         relay.start(toServer, toClient, clientEnded, timeouts.tunnelMax().toNanos());
     }
@@ -77,7 +122,7 @@ public final class Relay {
         lastMoveSeen = System.nanoTime();
         idleCheck = c.eventLoop().schedule(this::checkIdle, idleNanos / IDLE_CHECKS_PER_PERIOD, TimeUnit.NANOSECONDS);
         if (maxNanos > 0) {
-            deadline = c.eventLoop().schedule(this::closeBoth, maxNanos, TimeUnit.NANOSECONDS);
+            deadline = c.eventLoop().schedule(this::timedOut, maxNanos, TimeUnit.NANOSECONDS);
         }
         client.attach(toServer, splice);
         server.attach(toClient, splice);
@@ -96,7 +141,7 @@ public final class Relay {
             movedAtLastCheck = moved;
             lastMoveSeen = now;
         } else if (now - lastMoveSeen >= idleNanos) {
-            closeBoth();
+            timedOut();
             return;
         }
         if (client.channel.isActive()) {
@@ -105,9 +150,16 @@ public final class Relay {
         }
     }
 
-    private void closeBoth() {
+    private void timedOut() {
+        endedBy(End.TIMEOUT);
         client.channel.close();
         server.channel.close();
+    }
+
+    private void endedBy(End e) {
+        if (end == null || e.rank > end.rank) {
+            end = e;
+        }
     }
 
     private void sideClosed() {
@@ -116,7 +168,7 @@ public final class Relay {
             if (deadline != null) {
                 deadline.cancel(false);
             }
-            onEnd.run();
+            onEnd.ended(end, client.moved, server.moved);
         }
     }
 
@@ -247,6 +299,7 @@ public final class Relay {
                 return;
             }
             inputDone = true;
+            endedBy(this == client ? End.CLIENT_CLOSE : End.SERVER_CLOSE);
             channel.config().setAutoRead(false);
             Channel out = peer.channel;
             if (peer.inputDone) {
@@ -271,6 +324,7 @@ public final class Relay {
 
         /** A transport error on this side: a reset is passed on as a reset (SO_LINGER 0), not as a clean close. */
         private void failed(Throwable cause) {
+            endedBy(this == client ? End.CLIENT_ERROR : End.SERVER_ERROR);
             if (cause instanceof IOException && peer.channel.isOpen()) {
                 peer.channel.config().setOption(ChannelOption.SO_LINGER, 0);
                 peer.channel.close();
@@ -279,6 +333,7 @@ public final class Relay {
         }
 
         private void closed() {
+            endedBy(this == client ? End.CLIENT_CLOSE : End.SERVER_CLOSE);
             if (peer.channel.isOpen()) {
                 // what this side sent before it went goes out first
                 peer.channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

@@ -8,7 +8,9 @@ import io.sluice.cluster.Cluster;
 import io.sluice.config.ListenerConfig;
 import io.sluice.http.ProxyLoop;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.ListenerStats;
 import io.sluice.listener.Screen;
+import io.sluice.telemetry.AccessLog;
 
 import java.util.Map;
 
@@ -22,16 +24,25 @@ public final class TcpListener {
     final ListenerConfig config;
     final Cluster cluster;
     final AcceptLimiter limiter;
+    final ListenerStats stats;
+    /** {@code null}: no access log. */
+    final AccessLog accessLog;
     private final Screen screen;
     /** The generation a reload put in this one's place, or {@code null} while this one is current. */
     private volatile TcpListener successor;
 
-    /** @param screen screens clients named by PROXY headers ({@code accept_proxy}), or {@code null} */
-    public TcpListener(ListenerConfig config, Cluster cluster, AcceptLimiter limiter, Screen screen) {
+    /**
+     * @param screen    screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}
+     * @param accessLog where sessions are logged, or {@code null}
+     */
+    public TcpListener(ListenerConfig config, Cluster cluster, AcceptLimiter limiter, Screen screen,
+                       AccessLog accessLog) {
         this.config = config;
         this.cluster = cluster;
         this.limiter = limiter;
+        this.stats = limiter.stats();
         this.screen = screen;
+        this.accessLog = accessLog;
     }
 
     /** A reload made {@code next} the listener's configuration for new connections (same socket and limiter). */

@@ -3,6 +3,7 @@ package io.sluice.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.Sluice;
+import io.sluice.config.AccessLogConfig;
 import io.sluice.config.AdminConfig;
 import io.sluice.config.Balance;
 import io.sluice.config.BuffersConfig;
@@ -312,6 +313,7 @@ public final class ProxyFixture implements AfterEachCallback {
         private boolean acceptProxy;
         private ScreenConfig screen = ScreenConfig.NONE;
         private RequestTargetRules requestTarget = RequestTargetRules.DEFAULTS;
+        private AccessLogConfig accessLog;
 
         private Setup() {
         }
@@ -413,6 +415,12 @@ public final class ProxyFixture implements AfterEachCallback {
             return this;
         }
 
+        /** Logs every exchange so. */
+        public Setup accessLog(AccessLogConfig log) {
+            accessLog = log;
+            return this;
+        }
+
         public SluiceConfig config() {
             if (clusters.isEmpty()) {
                 throw new IllegalStateException("no cluster");
@@ -431,7 +439,7 @@ public final class ProxyFixture implements AfterEachCallback {
                     maxClientConnections, rs, null, listenerTimeouts, limits, socket, true, acceptProxy, screen,
                     requestTarget);
             return new SluiceConfig(workers, Transport.AUTO, List.of(listener), cs,
-                    new AdminConfig(new HostPort("127.0.0.1", 0)), buffers);
+                    new AdminConfig(new HostPort("127.0.0.1", 0)), buffers, null, accessLog);
         }
 
         public Sluice start() {
@@ -442,7 +450,7 @@ public final class ProxyFixture implements AfterEachCallback {
         public SluiceConfig config(UnaryOperator<ClusterConfig> edit) {
             SluiceConfig c = config();
             return new SluiceConfig(c.workers(), c.transport(), c.listeners(),
-                    c.clusters().stream().map(edit).toList(), c.admin(), c.buffers());
+                    c.clusters().stream().map(edit).toList(), c.admin(), c.buffers(), c.shutdownTimeout(), c.accessLog());
         }
 
         /** Starts Sluice with every cluster passed through {@code edit} (e.g. {@link #withHealth}). */

@@ -1,0 +1,36 @@
+package io.sluice.listener;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of one route of an HTTP listener, updated from every event loop. */
+public final class RouteStats {
+    private final String match;
+    private final String cluster;
+    private final LongAdder requests = new LongAdder();
+
+    /**
+     * @param match   what the route matches, for people: e.g. {@code host=api.example.com path_prefix=/v1}
+     * @param cluster the cluster it sends requests to
+     */
+    public RouteStats(String match, String cluster) {
+        this.match = match;
+        this.cluster = cluster;
+    }
+
+    public String match() {
+        return match;
+    }
+
+    public String cluster() {
+        return cluster;
+    }
+
+    /** Counts a request that matched the route and ended (forwarded, or refused by the route's auth or rate). */
+    public void countRequest() {
+        requests.increment();
+    }
+
+    public long requests() {
+        return requests.sum();
+    }
+}
