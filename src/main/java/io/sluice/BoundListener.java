@@ -14,6 +14,7 @@ import io.sluice.http.HttpListener;
 import io.sluice.http.ProxyLoop;
 import io.sluice.http.WriteSizeEstimator;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.listener.ListenerStats;
 import io.sluice.listener.Screen;
 import io.sluice.listener.ScreenGate;
@@ -150,9 +151,9 @@ final class BoundListener {
      * Stops accepting and drains: HTTP answers from now on close their connections; TCP sessions and tunnels go on
      * until they end.
      */
-    ChannelFuture stop() {
+    ChannelFuture stop(ClientCloseReason why) {
         if (http != null) {
-            http.drain();
+            http.drain(why);
         }
         return channel.close();
     }

@@ -17,6 +17,7 @@ import io.sluice.config.ListenerConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.health.HealthChecker;
 import io.sluice.http.ProxyLoop;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.listener.ListenerStats;
 import io.sluice.log.Log;
 import io.sluice.telemetry.AccessLog;
@@ -332,7 +333,7 @@ public final class Sluice implements AutoCloseable {
                 }
             }
         } catch (Exception e) { // Netty rethrows the bind's IOException undeclared
-            bound.values().forEach(BoundListener::stop);
+            bound.values().forEach(l -> l.stop(ClientCloseReason.RELOAD));
             throw new IllegalStateException("reload failed, nothing changed: cannot bind a listener: " + e, e);
         }
         return bound;
@@ -382,7 +383,7 @@ public final class Sluice implements AutoCloseable {
     }
 
     private void stop(BoundListener listener) {
-        listener.stop();
+        listener.stop(ClientCloseReason.RELOAD);
         stopping.add(listener);
     }
 
@@ -424,7 +425,8 @@ public final class Sluice implements AutoCloseable {
         long deadline = System.nanoTime() + config().shutdownTimeout().toNanos();
         List<BoundListener> all = new ArrayList<>(stopping);
         all.addAll(listeners.values());
-        all.forEach(l -> l.stop().awaitUninterruptibly(LOOP_TASK_WAIT_SECONDS, TimeUnit.SECONDS));
+        all.forEach(l -> l.stop(ClientCloseReason.SHUTDOWN).awaitUninterruptibly(LOOP_TASK_WAIT_SECONDS,
+                TimeUnit.SECONDS));
         boolean drained;
         while (!(drained = all.stream().allMatch(l -> l.connections() == 0)) && System.nanoTime() < deadline) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
@@ -447,7 +449,7 @@ public final class Sluice implements AutoCloseable {
             health.close();
         }
         List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
-        listeners.values().forEach(l -> closing.add(l.stop()));
+        listeners.values().forEach(l -> closing.add(l.stop(ClientCloseReason.SHUTDOWN)));
         closing.forEach(f -> f.awaitUninterruptibly(5, TimeUnit.SECONDS));
         for (ProxyLoop loop : loops.values()) {
             if (!loop.eventLoop().isShuttingDown()) {

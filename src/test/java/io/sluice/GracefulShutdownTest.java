@@ -1,6 +1,7 @@
 package io.sluice;
 
 import io.sluice.config.ConfigLoader;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
 import io.sluice.testing.RawHttpClient;
@@ -63,6 +64,8 @@ class GracefulShutdownTest {
             assertThat(answer.status()).isEqualTo(200);
             assertThat(answer.header("Connection")).isEqualTo("close");
             assertThat(drained.get(10, TimeUnit.SECONDS)).as("every connection ended in time").isTrue();
+            assertThat(sluice.listenerStats().get("web").closes(ClientCloseReason.SHUTDOWN))
+                    .as("the close counted as a shutdown's").isEqualTo(1);
             assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(5));
         }
     }

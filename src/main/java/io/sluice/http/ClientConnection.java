@@ -575,8 +575,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         exchange = null;
         releaseBufferedBody();
         if (close || phase == Phase.CLOSING) {
-            // unless decided before: the client did not keep the connection, or the response did not let it
-            closeAs(e.keepsConnection() ? ClientCloseReason.SERVER_CLOSE : keepAliveEnd());
+            // unless decided before: the client did not keep the connection, the listener drains, or the response
+            // did not let it
+            closeAs(e.keepsConnection() && !listener.draining() ? ClientCloseReason.SERVER_CLOSE : keepAliveEnd());
             abortAhead(Termination.PROXY);
             closeAfterFlush(!e.requestSent() || (pending != null && pending.isReadable()));
             return;
@@ -657,10 +658,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         return status >= 500 ? ClientCloseReason.SERVER_ERROR : ClientCloseReason.PROTOCOL_ERROR;
     }
 
-    /** Why a connection closes after a request that did not keep it: the last one allowed, or the client's wish. */
+    /**
+     * Why a connection closes after a request that did not keep it: the last one allowed, the listener draining
+     * (shutdown, reload), or the client's wish.
+     */
     private ClientCloseReason keepAliveEnd() {
-        return requests >= listener.limits.requestsPerConnection() ? ClientCloseReason.MAX_REQUESTS
-                : ClientCloseReason.CLIENT_CLOSE;
+        if (requests >= listener.limits.requestsPerConnection()) {
+            return ClientCloseReason.MAX_REQUESTS;
+        }
+        ClientCloseReason drain = listener.drainReason();
+        return drain != null ? drain : ClientCloseReason.CLIENT_CLOSE;
     }
 
     /** Whether the request whose head starts at {@code start} is a HEAD request (the head may be incomplete). */

@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.ListenerLimits;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.listener.ListenerStats;
 import io.sluice.listener.Screen;
 import io.sluice.route.RouteTable;
@@ -38,7 +39,8 @@ public final class HttpListener {
     private final Screen screen;
     /** The generation a reload put in this one's place, or {@code null} while this one is current. */
     private volatile HttpListener successor;
-    private volatile boolean draining;
+    /** Why the listener drains ({@code shutdown} or {@code reload}), or {@code null} while it does not. */
+    private volatile ClientCloseReason drainReason;
 
     /** @param accessLog where exchanges are logged, or {@code null} */
     public HttpListener(ListenerConfig config, RouteTable routes, AcceptLimiter limiter, Screen screen,
@@ -81,12 +83,17 @@ public final class HttpListener {
     }
 
     /** From now on every answer closes its connection: the listener stops (shutdown, or removed by a reload). */
-    public void drain() {
-        current().draining = true;
+    public void drain(ClientCloseReason why) {
+        current().drainReason = why;
     }
 
     boolean draining() {
-        return current().draining;
+        return current().drainReason != null;
+    }
+
+    /** Why the listener drains, or {@code null}. */
+    ClientCloseReason drainReason() {
+        return current().drainReason;
     }
 
     /** The handler that sets up each accepted client connection on its event loop's {@link ProxyLoop}. */
