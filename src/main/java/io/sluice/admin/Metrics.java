@@ -10,7 +10,11 @@ import io.sluice.cluster.Server;
 import io.sluice.cluster.ServerState;
 import io.sluice.health.HealthChecker;
 import io.sluice.health.HealthStatus;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.listener.ListenerStats;
+import io.sluice.listener.RouteStats;
+import io.sluice.telemetry.AccessLog;
+import io.sluice.telemetry.LatencyHistogram;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,12 +34,13 @@ import java.util.function.ToLongFunction;
  */
 final class Metrics {
     /**
-     * Initial size of the text, so that a scrape rarely grows its buffer: HELP and TYPE lines take about 4 KiB, a
-     * server's ~26 samples about 2.6 KiB with labels, a listener's or cluster's a few hundred bytes.
+     * Initial size of the text, so that a scrape rarely grows its buffer: HELP and TYPE lines take about 6 KiB, a
+     * server's ~45 samples (its latency histogram included) about 4.5 KiB with labels, a listener's ~50 about 4 KiB
+     * plus its routes, a cluster's a few hundred bytes.
      */
-    private static final int FIXED_BYTES = 4096;
-    private static final int BYTES_PER_SERVER = 3072;
-    private static final int BYTES_PER_LISTENER = 1024;
+    private static final int FIXED_BYTES = 6144;
+    private static final int BYTES_PER_SERVER = 5120;
+    private static final int BYTES_PER_LISTENER = 5120;
     private static final int BYTES_PER_CLUSTER = 512;
 
     private Metrics() {
@@ -61,7 +66,18 @@ final class Metrics {
         clusters(out, clusters);
         servers(out, servers);
         buffers(out, sluice);
+        accessLog(out, sluice.accessLog());
         return text.toString();
+    }
+
+    private static void accessLog(PrometheusText out, AccessLog log) {
+        if (log == null) {
+            return;
+        }
+        out.family("sluice_access_log_lines_total", Type.COUNTER,
+                "Access log lines written, or dropped because the writer's queue was full.")
+                .sample(log.written(), "result", "written")
+                .sample(log.dropped(), "result", "dropped");
     }
 
     private static void process(PrometheusText out, Sluice sluice) {
@@ -97,6 +113,38 @@ final class Metrics {
         perListener(out, listeners, "sluice_listener_rate_limited_requests_total", Type.COUNTER,
                 "Requests answered 429, over their client's or their route's request rate.",
                 ListenerStats::rateLimitedCount);
+        out.family("sluice_listener_responses_total", Type.COUNTER,
+                "Responses sent to clients (Sluice's own answers included), by status class.");
+        listeners.forEach((name, stats) -> {
+            for (int n = 1; n <= 5; n++) {
+                out.sample(stats.responses(n), "listener", name, "code", n + "xx");
+            }
+        });
+        perListener(out, listeners, "sluice_listener_received_bytes_total", Type.COUNTER,
+                "Bytes received from clients (requests, or TCP sessions' client bytes).", ListenerStats::bytesIn);
+        perListener(out, listeners, "sluice_listener_sent_bytes_total", Type.COUNTER,
+                "Bytes sent to clients.", ListenerStats::bytesOut);
+        out.family("sluice_listener_request_duration_seconds", Type.HISTOGRAM,
+                "Exchanges from the first byte of the request to the end of the answer (docs/operations.md).");
+        listeners.forEach((name, stats) -> histogram(out, stats.latency(), "listener", name));
+        out.family("sluice_listener_connection_closes_total", Type.COUNTER,
+                "Client connections closed, by reason (docs/operations.md).");
+        listeners.forEach((name, stats) -> {
+            for (ClientCloseReason reason : ClientCloseReason.values()) {
+                out.sample(stats.closes(reason), "listener", name, "reason", reason.key());
+            }
+        });
+        out.family("sluice_route_requests_total", Type.COUNTER,
+                "Requests that matched the route; routes are named by their match and cluster, in table order.");
+        listeners.forEach((name, stats) -> {
+            for (RouteStats r : stats.routes()) {
+                out.sample(r.requests(), "listener", name, "route", r.match(), "cluster", r.cluster());
+            }
+        });
+    }
+
+    private static void histogram(PrometheusText out, LatencyHistogram h, String... labels) {
+        out.histogram(LatencyHistogram.BOUNDS_MS, h.counts(), h.sumNanos() / 1e6, labels);
     }
 
     private static void clusters(PrometheusText out, List<Cluster> clusters) {
@@ -133,6 +181,9 @@ final class Metrics {
                 out.sample(s.server.closes(reason), "cluster", s.cluster, "server", s.address, "reason", reason.key());
             }
         }
+        out.family("sluice_server_request_duration_seconds", Type.HISTOGRAM,
+                "Exchanges served by the server, from the first byte of the request to the end of the answer.");
+        servers.forEach(s -> histogram(out, s.server.latency(), "cluster", s.cluster, "server", s.address));
         perServerDouble(out, servers, "sluice_server_reuse_ratio", Type.GAUGE,
                 "Requests per server connection opened (0 before the first).",
                 s -> s.server.connects() == 0 ? 0 : (double) s.server.requests() / s.server.connects());

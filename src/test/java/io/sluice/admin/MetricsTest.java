@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +41,7 @@ class MetricsTest {
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Pattern TYPE_LINE = Pattern.compile("^# TYPE (\\S+) (\\S+)$", Pattern.MULTILINE);
     private static final Set<String> LABELS = Set.of("listener", "cluster", "server", "reason", "state", "code",
-            "version", "le", "result");
+            "version", "le", "result", "route");
     private static final List<String> LISTENER = List.of("listener");
     private static final List<String> CLUSTER = List.of("cluster");
     private static final List<String> SERVER = List.of("cluster", "server");
@@ -61,6 +62,12 @@ class MetricsTest {
         f.put("sluice_listener_connections_refused_total", List.of("listener", "reason"));
         f.put("sluice_listener_requests_total", LISTENER);
         f.put("sluice_listener_rate_limited_requests_total", LISTENER);
+        f.put("sluice_listener_responses_total", List.of("listener", "code"));
+        f.put("sluice_listener_received_bytes_total", LISTENER);
+        f.put("sluice_listener_sent_bytes_total", LISTENER);
+        f.put("sluice_listener_request_duration_seconds", LISTENER);
+        f.put("sluice_listener_connection_closes_total", List.of("listener", "reason"));
+        f.put("sluice_route_requests_total", List.of("listener", "route", "cluster"));
         f.put("sluice_cluster_queued_requests", CLUSTER);
         f.put("sluice_cluster_retries_in_flight", CLUSTER);
         f.put("sluice_cluster_retried_requests_total", CLUSTER);
@@ -71,6 +78,7 @@ class MetricsTest {
         f.put("sluice_server_connections", List.of("cluster", "server", "state"));
         f.put("sluice_server_connection_closes_total", List.of("cluster", "server", "reason"));
         f.put("sluice_server_reuse_ratio", SERVER);
+        f.put("sluice_server_request_duration_seconds", SERVER);
         f.put("sluice_server_state", List.of("cluster", "server", "state"));
         f.put("sluice_server_ejections_total", SERVER);
         f.put("sluice_server_health_checks_total", SERVER);
@@ -114,7 +122,11 @@ class MetricsTest {
         FAMILIES.forEach((name, labels) -> {
             assertThat(byName).as("family %s", name).containsKey(name);
             for (Sample s : byName.get(name).samples()) {
-                assertThat(s.labels().keySet()).as("labels of %s", s).containsExactlyInAnyOrderElementsOf(labels);
+                List<String> expected = new ArrayList<>(labels);
+                if (s.name().endsWith("_bucket")) {
+                    expected.add("le");
+                }
+                assertThat(s.labels().keySet()).as("labels of %s", s).containsExactlyInAnyOrderElementsOf(expected);
             }
         });
 
@@ -136,6 +148,31 @@ class MetricsTest {
         refusedReasons.forEach((reason, field) -> assertThat(m.value("sluice_listener_connections_refused_total",
                 "listener", ProxyFixture.LISTENER, "reason", reason)).as(reason)
                 .isEqualTo(listener.path(field).asDouble()));
+
+        for (int n = 1; n <= 5; n++) {
+            assertThat(m.value("sluice_listener_responses_total", "listener", ProxyFixture.LISTENER, "code", n + "xx"))
+                    .isEqualTo(listener.path("responses").path(n + "xx").asDouble());
+        }
+        assertThat(m.value("sluice_listener_responses_total", "listener", ProxyFixture.LISTENER, "code", "2xx"))
+                .isEqualTo(5);
+        assertThat(m.value("sluice_listener_received_bytes_total", web)).isEqualTo(listener.path("bytes_in").asDouble())
+                .isPositive();
+        assertThat(m.value("sluice_listener_sent_bytes_total", web)).isEqualTo(listener.path("bytes_out").asDouble());
+        long exchanges = 0;
+        for (JsonNode count : listener.path("latency").path("counts")) {
+            exchanges += count.asLong();
+        }
+        assertThat(m.value("sluice_listener_request_duration_seconds_count", web)).isEqualTo(exchanges).isEqualTo(6);
+        assertThat(m.value("sluice_listener_request_duration_seconds_bucket", "listener", ProxyFixture.LISTENER,
+                "le", "+Inf")).isEqualTo(6);
+        listener.path("closes").fields().forEachRemaining(e -> assertThat(m.value(
+                "sluice_listener_connection_closes_total", "listener", ProxyFixture.LISTENER, "reason", e.getKey()))
+                .as(e.getKey()).isEqualTo(e.getValue().asDouble()));
+        for (JsonNode route : listener.path("routes")) {
+            assertThat(m.value("sluice_route_requests_total", "listener", ProxyFixture.LISTENER, "route",
+                    route.path("match").asText(), "cluster", route.path("cluster").asText()))
+                    .isEqualTo(route.path("requests").asDouble());
+        }
 
         for (JsonNode cluster : stats.path("clusters")) {
             String name = cluster.path("name").asText();
@@ -251,9 +288,13 @@ class MetricsTest {
                 wanted.put(labels[i], labels[i + 1]);
             }
             Family f = families.get(metric);
+            boolean histogramPart = f == null;
+            if (histogramPart) { // a histogram's _bucket, _count or _sum series
+                f = families.get(metric.substring(0, metric.lastIndexOf('_')));
+            }
             assertThat(f).as("family %s", metric).isNotNull();
             for (Sample s : f.samples()) {
-                if (s.labels().equals(wanted)) {
+                if (s.labels().equals(wanted) && (!histogramPart || s.name().equals(metric))) {
                     return s.value();
                 }
             }
