@@ -795,12 +795,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         AccessRecord r = newRecord(p);
         if (r != null) {
-            r.startMillis = System.currentTimeMillis() - total / 1_000_000;
-            r.totalNanos = total;
-            r.status = status;
-            r.bytesIn = bytesIn;
-            r.bytesOut = bytesOut;
-            r.route = route == null ? null : route.cluster().name();
+            r.finish(total, status, bytesIn, bytesOut, route == null ? null : route.cluster().name());
             r.ended(by, Termination.PHASE_REQUEST);
             listener.accessLog.offer(r);
         }

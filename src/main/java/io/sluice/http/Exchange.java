@@ -1238,12 +1238,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             servedBy.exchangeEnded(total);
         }
         if (record != null) {
-            record.startMillis = System.currentTimeMillis() - total / 1_000_000;
-            record.totalNanos = total;
-            record.status = status;
-            record.bytesIn = bytesIn;
-            record.bytesOut = bytesOut;
-            record.route = cluster.name();
+            record.finish(total, status, bytesIn, bytesOut, cluster.name());
             record.server = server == null ? null : server.config().address();
             client.listener.accessLog.offer(record);
         }

@@ -192,15 +192,10 @@ final class TcpSession extends ChannelInboundHandlerAdapter {
             return null;
         }
         AccessRecord r = new AccessRecord();
-        long total = System.nanoTime() - startNanos;
-        r.startMillis = System.currentTimeMillis() - total / 1_000_000;
-        r.totalNanos = total;
+        r.finish(System.nanoTime() - startNanos, 0, fromClient, toClient, listener.cluster.name());
         r.listener = listener.config.name();
         r.client = endpoints.source();
         r.protocol = "TCP";
-        r.bytesIn = fromClient;
-        r.bytesOut = toClient;
-        r.route = listener.cluster.name();
         r.server = server == null ? null : server.config().address();
         r.retries = Math.max(0, connects - 1);
         r.connectNanos = connectNanos;

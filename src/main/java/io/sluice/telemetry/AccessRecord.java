@@ -53,6 +53,19 @@ public final class AccessRecord {
     /** Termination code, second letter. */
     public char phase = Termination.NONE;
 
+    /**
+     * Fills what every exchange has when it ends: when it started (from its length), its length, status, bytes and
+     * route (the cluster's name, or {@code null} for none).
+     */
+    public void finish(long total, int answerStatus, long in, long out, String routeCluster) {
+        startMillis = System.currentTimeMillis() - total / 1_000_000;
+        totalNanos = total;
+        status = answerStatus;
+        bytesIn = in;
+        bytesOut = out;
+        route = routeCluster;
+    }
+
     /** Sets the termination code; the last one set is the one logged. */
     public void ended(char by, char inPhase) {
         endedBy = by;
