@@ -49,6 +49,7 @@ final class DemoConfig {
                 "  proxy:          " + proxy + "/",
                 "  dashboard:      http://127.0.0.1:" + adminPort + "/   # live, in a browser",
                 "  admin stats:    " + stats,
+                "  metrics:        http://127.0.0.1:" + adminPort + "/metrics   # Prometheus",
                 "",
                 "Try:",
                 "  curl -i " + proxy + "/hello",
