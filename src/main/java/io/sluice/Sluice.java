@@ -218,7 +218,8 @@ public final class Sluice implements AutoCloseable {
     }
 
     /**
-     * Reads the configuration file again and {@link #reload reloads} it.
+     * Reads the configuration file again and {@link #reload reloads} it; opens the access log file again first (log
+     * rotation).
      *
      * @throws ConfigException          the file is invalid: nothing changed
      * @throws IllegalStateException    Sluice was started without a file, or the reload failed: nothing changed
@@ -226,6 +227,9 @@ public final class Sluice implements AutoCloseable {
     public ReloadReport reloadFromSource() {
         if (source == null) {
             throw new IllegalStateException("no configuration file to reload: started without one");
+        }
+        if (accessLog != null) {
+            accessLog.reopen(); // SIGHUP after logrotate renamed it, whether or not the file reloads
         }
         try {
             return reload(source.get());

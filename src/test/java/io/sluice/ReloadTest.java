@@ -288,6 +288,33 @@ class ReloadTest {
     }
 
     @Test
+    void aReloadOpensTheAccessLogAgainForLogRotation() throws Exception {
+        TestOrigin a = origin("a");
+        TestOrigin b = origin("b");
+        Path log = dir.resolve("access.log");
+        String withLog = config(route("/", "a"), a, b, "") + "access_log: { path: " + log + " }\n";
+        start(withLog);
+        assertThat(get(web(), "/before").status()).isEqualTo(200);
+        Await.until(() -> lines(log) == 1, Duration.ofSeconds(5), () -> "the first line was not written");
+        Path rotated = dir.resolve("access.log.1");
+        Files.move(log, rotated); // what logrotate does before it sends SIGHUP
+        assertThat(reload(withLog).statusCode()).isEqualTo(200);
+        Await.until(() -> Files.exists(log), Duration.ofSeconds(5), () -> "the log was not opened again");
+        assertThat(get(web(), "/after").status()).isEqualTo(200);
+        Await.until(() -> lines(log) == 1, Duration.ofSeconds(5), () -> "the new file did not get the next line");
+        assertThat(Files.readString(log)).contains("/after");
+        assertThat(Files.readString(rotated)).contains("/before").doesNotContain("/after");
+    }
+
+    private static long lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void topLevelKeysThatNeedARestartAreReportedAndKept() throws Exception {
         TestOrigin a = origin("a");
         TestOrigin b = origin("b");

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -37,13 +38,17 @@ public final class AccessLog implements AutoCloseable {
     private static final int WRITE_BUFFER = 64 * 1024;
 
     private final ArrayBlockingQueue<AccessRecord> queue;
-    private final Writer out;
+    /** The file, or {@code null} for standard output. */
+    private final Path path;
+    /** Written to by the writer thread only; replaced by {@link #reopen()}. */
+    private Writer out;
     private final LineFormat format;
     private final LongAdder dropped = new LongAdder();
     private final Thread writer;
     /** Written by the writer thread only. */
     private volatile long written;
     private volatile boolean closing;
+    private volatile boolean reopenWanted;
     private boolean failureLogged;
 
     /**
@@ -52,19 +57,21 @@ public final class AccessLog implements AutoCloseable {
      * @throws IOException when the file cannot be opened
      */
     public static AccessLog open(AccessLogConfig config) throws IOException {
-        OutputStream stream;
-        if (config.path() == null) {
-            stream = standardOutput();
-        } else {
-            try {
-                // a FileOutputStream, not a FileChannel: interrupting the writer to stop it must not close the file
-                stream = new FileOutputStream(config.path().toFile(), true);
-            } catch (FileNotFoundException e) {
-                throw new IOException("access_log: cannot open " + e.getMessage(), e);
-            }
+        Writer w = config.path() == null ? writer(standardOutput()) : writer(config.path());
+        return new AccessLog(w, config.path(), config.template(), config.queue());
+    }
+
+    private static Writer writer(Path file) throws IOException {
+        try {
+            // a FileOutputStream, not a FileChannel: interrupting the writer to stop it must not close the file
+            return writer(new FileOutputStream(file.toFile(), true));
+        } catch (FileNotFoundException e) {
+            throw new IOException("access_log: cannot open " + e.getMessage(), e);
         }
-        Writer w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), WRITE_BUFFER);
-        return new AccessLog(w, config.template(), config.queue());
+    }
+
+    private static Writer writer(OutputStream stream) {
+        return new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), WRITE_BUFFER);
     }
 
     /** {@link System#out}, whole buffers at a time, left open when the log closes: others print there too. */
@@ -89,12 +96,14 @@ public final class AccessLog implements AutoCloseable {
 
     /**
      * @param out      where lines go; closed when the log is
+     * @param path     the file {@code out} writes, opened again by {@link #reopen()}; {@code null}: none
      * @param template {@code null}: JSON lines
      * @param capacity records that may wait for the writer
      */
-    AccessLog(Writer out, List<AccessLogConfig.Part> template, int capacity) {
+    AccessLog(Writer out, Path path, List<AccessLogConfig.Part> template, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.out = out;
+        this.path = path;
         this.format = new LineFormat(template);
         this.writer = new Thread(this::run, "sluice-access-log");
         writer.setDaemon(true);
@@ -105,6 +114,16 @@ public final class AccessLog implements AutoCloseable {
     public void offer(AccessRecord record) {
         if (closing || !queue.offer(record)) {
             dropped.increment();
+        }
+    }
+
+    /**
+     * Closes the file and opens its path again, within a second, so that a rotated log (renamed by logrotate) is
+     * left alone and a new one begins; what is queued is written first. Nothing for standard output. Any thread.
+     */
+    public void reopen() {
+        if (path != null) {
+            reopenWanted = true;
         }
     }
 
@@ -124,6 +143,11 @@ public final class AccessLog implements AutoCloseable {
         long lastFlush = System.nanoTime();
         boolean unflushed = false;
         for (;;) {
+            if (reopenWanted) {
+                reopenWanted = false;
+                unflushed = false;
+                reopenFile();
+            }
             AccessRecord first;
             try {
                 first = closing ? queue.poll() : queue.poll(FLUSH_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
@@ -163,6 +187,25 @@ public final class AccessLog implements AutoCloseable {
         } catch (IOException e) {
             failed(e);
         }
+    }
+
+    /** Writes what is buffered to the old file, closes it and opens the path again; keeps the old one on failure. */
+    private void reopenFile() {
+        flush();
+        Writer next;
+        try {
+            next = writer(path);
+        } catch (IOException e) {
+            failed(e);
+            return;
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            failed(e);
+        }
+        out = next;
+        failureLogged = false;
     }
 
     private void write(CharSequence line) {

@@ -65,7 +65,7 @@ class AccessLogQueueTest {
     @Test
     void fullQueueDropsAndCountsWithoutBlocking() throws Exception {
         StalledWriter out = new StalledWriter();
-        AccessLog log = new AccessLog(out, null, 16);
+        AccessLog log = new AccessLog(out, null, null, 16);
         try {
             log.offer(record(0));
             assertThat(out.entered.await(5, TimeUnit.SECONDS)).as("the writer took the first line").isTrue();
@@ -91,7 +91,7 @@ class AccessLogQueueTest {
     @Test
     void closeWritesWhatIsQueuedAndFlushes() {
         StringWriter text = new StringWriter();
-        AccessLog log = new AccessLog(text, null, 1024);
+        AccessLog log = new AccessLog(text, null, null, 1024);
         for (int i = 0; i < 500; i++) {
             log.offer(record(i));
         }
