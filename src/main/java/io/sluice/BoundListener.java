@@ -127,8 +127,8 @@ final class BoundListener {
     /** Makes {@code next} (see {@link #keepsSocketFor}) the configuration of new requests and connections. */
     void update(ListenerConfig next, Map<String, Cluster> clusters, AccessLog accessLog) {
         if (http != null) {
-            HttpListener generation = new HttpListener(next, new RouteTable(next.routes(), clusters), limiter, screen,
-                    accessLog);
+            HttpListener generation = new HttpListener(next, new RouteTable(next.routes(), clusters, http.routes()),
+                    limiter, screen, accessLog);
             http.replaceWith(generation);
             http = generation;
         } else {

@@ -315,6 +315,25 @@ class ReloadTest {
     }
 
     @Test
+    void aRouteAReloadLeavesAsItWasKeepsItsCountersAndItsRateBucket() throws Exception {
+        TestOrigin a = origin("a");
+        TestOrigin b = origin("b");
+        String limited = "      - { match: { path_prefix: / }, cluster: a, rate_limit: 3/m }";
+        start(config(limited, a, b, ""));
+        for (int i = 0; i < 3; i++) {
+            assertThat(get(web(), "/ok").status()).isEqualTo(200);
+        }
+        assertThat(get(web(), "/over").status()).isEqualTo(429);
+        HttpResponse<String> r = reload(config(route("/other", "b") + "\n" + limited, a, b, ""));
+        assertThat(r.body()).contains("listener changed: web");
+        assertThat(get(web(), "/still-over").status()).as("the bucket was not refilled by the reload").isEqualTo(429);
+        assertThat(get(web(), "/other/x").status()).isEqualTo(200);
+        JsonNode routes = ProxyFixture.listener(stats(), "web").path("routes");
+        assertThat(routes.get(1).path("requests").asLong()).as("the counter went on").isEqualTo(5);
+        assertThat(routes.get(0).path("requests").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void topLevelKeysThatNeedARestartAreReportedAndKept() throws Exception {
         TestOrigin a = origin("a");
         TestOrigin b = origin("b");

@@ -68,6 +68,10 @@ public final class HttpListener {
         return limiter;
     }
 
+    public RouteTable routes() {
+        return routes;
+    }
+
     /** A reload made {@code next} the listener's configuration from now on (same socket, limiter and screen). */
     public void replaceWith(HttpListener next) {
         successor = next;

@@ -34,10 +34,20 @@ public final class Route {
     private final TokenBucket rateLimit;
     private final RouteAuth auth;
     private final RouteStats stats;
+    final RouteConfig config;
 
     Route(RouteConfig config, Cluster cluster) {
+        this(config, cluster, null);
+    }
+
+    /**
+     * @param previous the same route of the table a reload replaces (configured the same), whose counters and rate
+     *                 bucket go on; or {@code null}
+     */
+    Route(RouteConfig config, Cluster cluster, Route previous) {
+        this.config = config;
         this.cluster = cluster;
-        this.stats = new RouteStats(describe(config.match()), cluster.name());
+        this.stats = previous != null ? previous.stats : new RouteStats(describe(config.match()), cluster.name());
         String prefix = config.match() == null ? null : config.match().pathPrefix();
         this.rewritePathPrefix = config.rewritePathPrefix() == null ? null : ascii(config.rewritePathPrefix());
         this.matchedPrefixLength = prefix == null ? 0 : ascii(prefix).length;
@@ -47,7 +57,8 @@ public final class Route {
         if (auth != null && !auth.forwardsCredentials()) {
             dropped.add(ascii("authorization"));
         }
-        this.rateLimit = config.rateLimit() == null ? null : new TokenBucket(config.rateLimit());
+        this.rateLimit = previous != null ? previous.rateLimit
+                : config.rateLimit() == null ? null : new TokenBucket(config.rateLimit());
         StringBuilder added = new StringBuilder();
         for (Map.Entry<String, String> field : config.addRequestHeaders().entrySet()) {
             dropped.add(ascii(field.getKey().toLowerCase(Locale.ROOT)));

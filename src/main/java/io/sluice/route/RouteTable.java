@@ -29,12 +29,26 @@ public final class RouteTable {
     private final HostMap wildcardSuffixes;
     private final Entry[] anyHost;
     private final List<RouteStats> stats;
+    /** Every route, in table order. */
+    private final List<Entry> all;
 
     /**
      * @param clusters the snapshot's clusters by name; every route's cluster must be among them (the config
      *                 loader checked it)
      */
     public RouteTable(List<RouteConfig> routes, Map<String, Cluster> clusters) {
+        this(routes, clusters, null);
+    }
+
+    /**
+     * A table that replaces {@code previous} (a reload): a route configured exactly as one of the previous table
+     * keeps its counters and its rate bucket.
+     *
+     * @param previous the table replaced, or {@code null}
+     */
+    public RouteTable(List<RouteConfig> routes, Map<String, Cluster> clusters, RouteTable previous) {
+        List<Route> carried = previous == null ? new ArrayList<>()
+                : new ArrayList<>(previous.all.stream().map(e -> e.route).toList());
         List<Entry> all = new ArrayList<>();
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig r = routes.get(i);
@@ -42,8 +56,11 @@ public final class RouteTable {
             if (cluster == null) {
                 throw new IllegalArgumentException("route " + i + ": unknown cluster " + r.cluster());
             }
-            all.add(new Entry(r.match() == null ? new RouteMatch(null, null) : r.match(), new Route(r, cluster)));
+            Route before = takeSame(carried, r);
+            all.add(new Entry(r.match() == null ? new RouteMatch(null, null) : r.match(),
+                    new Route(r, cluster, before)));
         }
+        this.all = List.copyOf(all);
         Set<String> exact = new LinkedHashSet<>();
         Set<String> suffixes = new LinkedHashSet<>();
         for (Entry e : all) {
@@ -64,6 +81,16 @@ public final class RouteTable {
         wildcardSuffixes = new HostMap(suffixLists);
         anyHost = all.stream().filter(e -> e.host == null).toArray(Entry[]::new);
         stats = all.stream().map(e -> e.route.stats()).toList();
+    }
+
+    /** Takes out of {@code routes} the first one configured as {@code config}, or returns {@code null}. */
+    private static Route takeSame(List<Route> routes, RouteConfig config) {
+        for (int i = 0; i < routes.size(); i++) {
+            if (routes.get(i).config.equals(config)) {
+                return routes.remove(i);
+            }
+        }
+        return null;
     }
 
     /** The counters of the routes, in table order. */
