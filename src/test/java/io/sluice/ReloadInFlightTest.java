@@ -1,0 +1,118 @@
+package io.sluice;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.cluster.Cluster;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.SluiceConfig;
+import io.sluice.testing.Await;
+import io.sluice.testing.IntegrationTest;
+import io.sluice.testing.ProxyFixture;
+import io.sluice.testing.RawHttpClient;
+import io.sluice.testing.RawResponse;
+import io.sluice.testing.TestOrigin;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.lang.ref.WeakReference;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What a reload must not do to what started before it: exchanges that reach their cluster late (a buffered body, a
+ * place in the surge queue) are served by it, what the reload replaced is let go once nothing uses it, a server
+ * carried over to the new cluster is judged by the new cluster's health settings, and a reload during a graceful
+ * shutdown does not undo the drain.
+ */
+@IntegrationTest
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ReloadInFlightTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final HttpClient admin = HttpClient.newHttpClient();
+    private Sluice sluice;
+
+    @AfterEach
+    void closeAll() throws Exception {
+        if (sluice != null) {
+            sluice.close();
+        }
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+    }
+
+    private TestOrigin origin(String name) {
+        TestOrigin o = TestOrigin.start(name);
+        closing.add(o);
+        return o;
+    }
+
+    private static SluiceConfig parse(String... lines) {
+        return ConfigLoader.parse(String.join("\n", lines) + "\n", "test.yaml");
+    }
+
+    private JsonNode stats() throws Exception {
+        return JSON.readTree(admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + sluice.adminAddress().getPort() + "/stats")).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private InetSocketAddress web() {
+        return sluice.listenerAddress("web");
+    }
+
+    private Cluster cluster(String name) {
+        for (Cluster c : sluice.clusters()) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no cluster " + name);
+    }
+
+    private static String clusterLine(String name, TestOrigin o, String extra) {
+        return "  - { name: " + name + ", servers: [ { address: " + o.authority() + " } ]" + extra + " }";
+    }
+
+    @Test
+    void aBufferedRequestWhoseClusterARemovedReloadForgotIsStillServedByIt() throws Exception {
+        TestOrigin a = origin("a");
+        TestOrigin b = origin("b");
+        String head = String.join("\n",
+                "workers: " + ProxyFixture.workers(),
+                "listeners:",
+                "  - name: web",
+                "    address: 127.0.0.1:0");
+        String tail = "admin: { address: 127.0.0.1:0 }";
+        sluice = Sluice.start(parse(head,
+                "    routes: [ { match: { path_prefix: / }, cluster: a, buffer_request: true } ]",
+                "clusters:", clusterLine("a", a, ""), clusterLine("b", b, ""), tail));
+        try (RawHttpClient c = RawHttpClient.connect(web())) {
+            c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n12345");
+            Await.until(() -> sluice.listenerStats().get("web").requests() == 1, WAIT, () -> "head read");
+            sluice.reload(parse(head, "    routes: [ { match: { path_prefix: / }, cluster: b } ]",
+                    "clusters:", clusterLine("b", b, ""), tail));
+            c.send("67890");
+            RawResponse r = c.readResponse();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("X-Origin")).as("the cluster it started with").isEqualTo("a");
+            assertThat(r.bodyText()).isEqualTo("1234567890");
+        }
+    }
+}
