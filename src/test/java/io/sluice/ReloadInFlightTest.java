@@ -115,4 +115,36 @@ class ReloadInFlightTest {
             assertThat(r.bodyText()).isEqualTo("1234567890");
         }
     }
+
+    @Test
+    void aRequestQueuedOnAReplacedClusterGetsTheConnectionItsCarriedOverServerReleases() throws Exception {
+        TestOrigin a = origin("a");
+        String head = String.join("\n",
+                "workers: " + ProxyFixture.workers(),
+                "listeners:",
+                "  - name: web",
+                "    address: 127.0.0.1:0",
+                "    routes: [ { match: { path_prefix: / }, cluster: a } ]",
+                "clusters:",
+                "  - name: a",
+                "    servers: [ { address: " + a.authority() + ", max_connections: 1 } ]",
+                "    pool: { idle_timeout: 60s }",
+                "    queue: { max: 10, timeout: 20s }");
+        String tail = "admin: { address: 127.0.0.1:0 }";
+        sluice = Sluice.start(parse(head, tail));
+        try (RawHttpClient first = RawHttpClient.connect(web());
+             RawHttpClient queued = RawHttpClient.connect(web()).timeout(Duration.ofSeconds(30))) {
+            first.send("GET /delay/1000/first HTTP/1.1\r\nHost: t\r\n\r\n");
+            a.awaitRequests(1, WAIT);
+            queued.send("GET /queued HTTP/1.1\r\nHost: t\r\n\r\n");
+            Await.until(() -> cluster("a").surgeQueue().size() == 1, WAIT, () -> "queued");
+            // the cluster changes, its server does not: the server and its pools go over to the new cluster
+            sluice.reload(parse(head, "    balance: least_request", tail));
+            assertThat(first.readResponse().status()).isEqualTo(200);
+            long released = System.nanoTime();
+            RawResponse r = queued.readResponse();
+            assertThat(r.status()).as("served by the connection the first request released").isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - released)).isLessThan(Duration.ofSeconds(3));
+        }
+    }
 }

@@ -145,6 +145,8 @@ public final class ProxyLoop {
                 if (owners.get(server) == cluster) {
                     pools.remove(server);
                     owners.remove(server);
+                } else if (pools.containsKey(server)) {
+                    pools.get(server).leaveCluster(cluster.surgeQueue()); // carried over to a current cluster
                 }
             }
             balancers.remove(cluster);
