@@ -147,4 +147,35 @@ class ReloadInFlightTest {
             assertThat(Duration.ofNanos(System.nanoTime() - released)).isLessThan(Duration.ofSeconds(3));
         }
     }
+
+    @Test
+    void aClusterAReloadReplacedIsLetGoOnceNothingUsesIt() throws Exception {
+        TestOrigin a = origin("a");
+        TestOrigin b = origin("b");
+        String head = String.join("\n",
+                "workers: " + ProxyFixture.workers(),
+                "listeners:",
+                "  - name: web",
+                "    address: 127.0.0.1:0");
+        String clusters = String.join("\n", "clusters:", clusterLine("a", a, ""), clusterLine("b", b, ""));
+        sluice = Sluice.start(parse(head, "    routes: [ { match: { path_prefix: / }, cluster: a } ]", clusters));
+        try (RawHttpClient c = RawHttpClient.connect(web())) {
+            c.send("GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        WeakReference<Cluster> first = new WeakReference<>(cluster("a"));
+        // the listener keeps its socket and takes new routes, twice; cluster a changes each time
+        sluice.reload(parse(head, "    routes: [ { match: { path_prefix: / }, cluster: b } ]",
+                "clusters:", clusterLine("a", a, ", balance: random"), clusterLine("b", b, "")));
+        sluice.reload(parse(head, "    routes: [ { match: { path_prefix: / }, cluster: a } ]",
+                "clusters:", clusterLine("a", a, ", balance: least_request"), clusterLine("b", b, "")));
+        try (RawHttpClient c = RawHttpClient.connect(web())) {
+            c.send("GET /y HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            assertThat(c.readResponse().header("X-Origin")).isEqualTo("a");
+        }
+        Await.until(() -> {
+            System.gc();
+            return first.get() == null;
+        }, WAIT, () -> "the cluster of the first configuration is still referenced");
+    }
 }
