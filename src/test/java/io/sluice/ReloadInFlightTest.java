@@ -178,4 +178,50 @@ class ReloadInFlightTest {
             return first.get() == null;
         }, WAIT, () -> "the cluster of the first configuration is still referenced");
     }
+
+    @Test
+    void aReloadDuringAGracefulShutdownDoesNotUndoTheDrain() throws Exception {
+        TestOrigin a = origin("a");
+        String head = String.join("\n",
+                "workers: " + ProxyFixture.workers(),
+                "shutdown_timeout: 20s",
+                "listeners:",
+                "  - name: web",
+                "    address: 127.0.0.1:0",
+                "    timeouts: { keepalive_idle: 30s }");
+        String tail = String.join("\n", "clusters:", clusterLine("a", a, ""));
+        sluice = Sluice.start(parse(head, "    routes: [ { match: { path_prefix: / }, cluster: a } ]", tail));
+        InetSocketAddress web = web();
+        try (RawHttpClient idle = RawHttpClient.connect(web)) {
+            idle.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertThat(idle.readResponse().header("Connection")).isNull();
+            CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(sluice::shutdownGracefully);
+            awaitRefused(web);
+            try {
+                // SIGHUP or --watch while SIGTERM drains
+                sluice.reload(parse(head, "    routes: [ { match: { path_prefix: /v2 }, cluster: a } ]", tail));
+            } catch (IllegalStateException refused) {
+                // refusing it is fine too
+            }
+            idle.send("GET /second HTTP/1.1\r\nHost: t\r\n\r\n");
+            RawResponse r = idle.readResponse();
+            assertThat(r.header("Connection")).as("the listener still drains").isEqualTo("close");
+            assertThat(drained.get(10, TimeUnit.SECONDS)).as("drained before shutdown_timeout").isTrue();
+        }
+    }
+
+    private static void awaitRefused(InetSocketAddress address) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try (Socket s = new Socket(address.getAddress(), address.getPort())) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("still accepting after 5 s");
+                }
+            } catch (ConnectException refused) {
+                return;
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
 }
