@@ -180,6 +180,39 @@ class ReloadInFlightTest {
     }
 
     @Test
+    void aServerDownWhoseNewClusterHasNoHealthCheckIsUpAgain() throws Exception {
+        TestOrigin a = origin("a");
+        String head = String.join("\n",
+                "workers: " + ProxyFixture.workers(),
+                "listeners:",
+                "  - name: web",
+                "    address: 127.0.0.1:0",
+                "    routes: [ { match: { path_prefix: / }, cluster: a } ]",
+                "clusters:",
+                "  - name: a",
+                "    servers: [ { address: " + a.authority() + " } ]");
+        String tail = "admin: { address: 127.0.0.1:0 }";
+        sluice = Sluice.start(parse(head,
+                "    health: { http_path: /status/500, interval: 100ms, timeout: 100ms, fall: 1 }", tail));
+        Await.until(() -> "down".equals(state()), WAIT, () -> "the failing check takes the server down");
+        sluice.reload(parse(head, tail));
+        Await.until(() -> "up".equals(state()), WAIT, () -> "no check is left to keep it down, state " + state());
+        try (RawHttpClient c = RawHttpClient.connect(web())) {
+            c.send("GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+    }
+
+    private String state() {
+        try {
+            return ProxyFixture.server(stats(), "a", sluice.config().clusters().get(0).servers().get(0).address()
+                    .toString()).path("state").asText();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void aReloadDuringAGracefulShutdownDoesNotUndoTheDrain() throws Exception {
         TestOrigin a = origin("a");
         String head = String.join("\n",
