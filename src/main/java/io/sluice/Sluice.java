@@ -64,6 +64,8 @@ public final class Sluice implements AutoCloseable {
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong reloadsFailed = new AtomicLong();
     private volatile boolean lastReloadSucceeded = true;
+    /** Set once a (graceful) shutdown began: reloads are refused from then on. Written under {@code this}. */
+    private volatile boolean shuttingDown;
     private HealthChecker health;
     private AdminServer admin;
     /** {@code null}: no access log. */
@@ -265,9 +267,13 @@ public final class Sluice implements AutoCloseable {
      * and drain, their tunnels and TCP sessions going on until they end. {@code workers}, {@code transport},
      * {@code buffers} and {@code admin} need a restart: they stay as they are.
      *
-     * @throws IllegalStateException a listener cannot bind; nothing changed
+     * @throws IllegalStateException a listener cannot bind, or Sluice is shutting down; nothing changed
      */
     public synchronized ReloadReport reload(SluiceConfig next) {
+        if (shuttingDown) {
+            // it would put non-draining generations in the place of draining ones, and bind and accept anew
+            throw new IllegalStateException("reload refused, nothing changed: shutting down");
+        }
         Snapshot before = snapshot;
         List<String> changes = new ArrayList<>();
         ClusterChanges c = ClusterChanges.between(before.clusters(), next.clusters(), changes);
@@ -427,8 +433,12 @@ public final class Sluice implements AutoCloseable {
      */
     public boolean shutdownGracefully() {
         long deadline = System.nanoTime() + config().shutdownTimeout().toNanos();
-        List<BoundListener> all = new ArrayList<>(stopping);
-        all.addAll(listeners.values());
+        List<BoundListener> all;
+        synchronized (this) { // after a reload in progress: its listeners are the ones that drain
+            shuttingDown = true;
+            all = new ArrayList<>(stopping);
+            all.addAll(listeners.values());
+        }
         all.forEach(l -> l.stop(ClientCloseReason.SHUTDOWN).awaitUninterruptibly(LOOP_TASK_WAIT_SECONDS,
                 TimeUnit.SECONDS));
         boolean drained;
@@ -446,6 +456,9 @@ public final class Sluice implements AutoCloseable {
     /** Closes listeners and connections and stops the event loops; waits until they have stopped. */
     @Override
     public void close() {
+        synchronized (this) {
+            shuttingDown = true;
+        }
         if (admin != null) {
             admin.close();
         }

@@ -110,7 +110,8 @@ public final class HealthChecker implements AutoCloseable {
 
     /**
      * A reload: starts checking the servers of {@code added} clusters and stops checking those of {@code removed}
-     * ones. Their states stay as they are; exchanges still using a removed cluster see its last state.
+     * ones. Their states stay as they are; exchanges still using a removed cluster see its last state. A server an
+     * added cluster without active checks took over is up: no check is left to decide otherwise.
      */
     public void update(List<Cluster> added, List<Cluster> removed) {
         execute(() -> {
@@ -130,6 +131,10 @@ public final class HealthChecker implements AutoCloseable {
                 ClusterHealth c = track(cluster);
                 watchFailures(c);
                 startChecks(c);
+                if (c.health() == null) {
+                    // a server carried over down from a cluster that had active checks: none is left to bring it up
+                    cluster.servers().forEach(server -> server.setHealthy(true));
+                }
             }
         });
     }

@@ -392,7 +392,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             server = candidate;
             countInFlight(candidate);
             state = State.LEASING;
-            ServerPool pool = client.loop.pool(candidate);
+            ServerPool pool = client.loop.pool(candidate, cluster);
             PendingLease lease = pool.leaseIfFree(this, clientFor(pool));
             if (lease != ServerPool.NO_CAPACITY) {
                 if (record != null && triedServers != bit) {
@@ -1035,7 +1035,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
         releaseServer(CloseReason.SERVER_CLOSE, false);
         state = State.LEASING;
-        ServerPool pool = client.loop.pool(server);
+        ServerPool pool = client.loop.pool(server, cluster);
         PendingLease lease = pool.lease(this, true, clientFor(pool));
         if (lease != null) {
             pendingLease = lease; // null: the callback already ran, and may have leased elsewhere since

@@ -37,8 +37,21 @@ public final class HttpListener {
     final HeadParser.TargetPolicy targetPolicy;
     /** Screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}. */
     private final Screen screen;
-    /** The generation a reload put in this one's place, or {@code null} while this one is current. */
-    private volatile HttpListener successor;
+    /**
+     * Where every generation of this listener finds the current one. Shared rather than chained from generation to
+     * generation, and the only thing the socket's initializer holds: a generation no connection uses any more is
+     * let go, with the clusters its routes named.
+     */
+    private Latest latest = new Latest(this);
+
+    /** The current generation of a listener. */
+    private static final class Latest {
+        volatile HttpListener current;
+
+        Latest(HttpListener first) {
+            current = first;
+        }
+    }
     /** Why the listener drains ({@code shutdown} or {@code reload}), or {@code null} while it does not. */
     private volatile ClientCloseReason drainReason;
 
@@ -74,16 +87,13 @@ public final class HttpListener {
 
     /** A reload made {@code next} the listener's configuration from now on (same socket, limiter and screen). */
     public void replaceWith(HttpListener next) {
-        successor = next;
+        next.latest = latest; // before it is published, below
+        latest.current = next;
     }
 
     /** The current generation: this one, or the last one a reload put in its place. */
     HttpListener current() {
-        HttpListener l = this;
-        for (HttpListener next = l.successor; next != null; next = l.successor) {
-            l = next;
-        }
-        return l;
+        return latest.current;
     }
 
     /** From now on every answer closes its connection: the listener stops (shutdown, or removed by a reload). */
@@ -102,10 +112,15 @@ public final class HttpListener {
 
     /** The handler that sets up each accepted client connection on its event loop's {@link ProxyLoop}. */
     public ChannelHandler clientInitializer(Map<EventLoop, ProxyLoop> loops) {
+        return clientInitializer(latest, loops);
+    }
+
+    /** Static, so that the socket holds no generation, only where to find the current one. */
+    private static ChannelHandler clientInitializer(Latest latest, Map<EventLoop, ProxyLoop> loops) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
-                HttpListener listener = current();
+                HttpListener listener = latest.current;
                 if (listener.config.acceptProxy()) {
                     channel.pipeline().addLast(new ProxyHeaderReader(listener.requestHeaderNanos, listener.screen));
                 }

@@ -69,24 +69,27 @@ public final class ProxyLoop {
         balancers.put(cluster, cluster.newBalancer(index));
         Bootstrap template = newConnector(cluster);
         connectors.put(cluster, template);
-        long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
         List<ServerPool> created = new ArrayList<>();
         for (Server server : cluster.servers()) {
             ServerPool kept = pools.get(server);
             if (kept != null) {
                 kept.joinCluster(cluster.surgeQueue());
             } else {
-                ServerPool pool = new ServerPool(loop, server, cluster.config().pool(),
-                        cluster.config().timeouts().connect(),
-                        connection -> Transparent.connect(template.clone()
-                                .handler(new ServerConnection(connection, this, responseTimeoutNanos)),
-                                server, connection.clientAddress()), cluster.surgeQueue());
+                ServerPool pool = newPool(cluster, server, template);
                 pools.put(server, pool);
                 created.add(pool);
             }
             owners.put(server, cluster);
         }
         return created;
+    }
+
+    private ServerPool newPool(Cluster cluster, Server server, Bootstrap template) {
+        long responseTimeoutNanos = cluster.config().timeouts().response().toNanos();
+        return new ServerPool(loop, server, cluster.config().pool(), cluster.config().timeouts().connect(),
+                connection -> Transparent.connect(template.clone()
+                        .handler(new ServerConnection(connection, this, responseTimeoutNanos)),
+                        server, connection.clientAddress()), cluster.surgeQueue());
     }
 
     private Bootstrap newConnector(Cluster cluster) {
@@ -142,6 +145,8 @@ public final class ProxyLoop {
                 if (owners.get(server) == cluster) {
                     pools.remove(server);
                     owners.remove(server);
+                } else if (pools.containsKey(server)) {
+                    pools.get(server).leaveCluster(cluster.surgeQueue()); // carried over to a current cluster
                 }
             }
             balancers.remove(cluster);
@@ -175,8 +180,27 @@ public final class ProxyLoop {
         return loop;
     }
 
-    ServerPool pool(Server server) {
-        return pools.get(server);
+    /**
+     * This loop's pool of {@code server}, a server of {@code cluster}. An exchange can reach a retired cluster after
+     * this loop forgot it (its request body was buffered meanwhile, or another retired cluster that shared the server
+     * was forgotten): it then gets a retired pool again, which is forgotten as before once nothing uses it.
+     */
+    ServerPool pool(Server server, Cluster cluster) {
+        ServerPool pool = pools.get(server);
+        if (pool != null) {
+            return pool;
+        }
+        pool = newPool(cluster, server, connectors.computeIfAbsent(cluster, this::newConnector));
+        pool.retire();
+        pools.put(server, pool);
+        owners.put(server, cluster);
+        if (!retired.contains(cluster)) {
+            retired.add(cluster);
+        }
+        if (nextForget == null && !loop.isShuttingDown()) {
+            nextForget = loop.schedule(this::forgetDrained, 1, TimeUnit.SECONDS);
+        }
+        return pool;
     }
 
     /** This loop's queue of timers armed for {@code durationNanos}. */

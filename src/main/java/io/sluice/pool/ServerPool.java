@@ -14,7 +14,9 @@ import io.sluice.tcp.ProxyHeader;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -31,8 +33,12 @@ public final class ServerPool {
     private final EventLoop loop;
     private final Server server;
     private final Connector connector;
-    /** The cluster's surge queue, or {@code null}; a reload can move the server to a new cluster. */
-    private SurgeQueue surge;
+    /**
+     * The surge queues of the clusters this pool serves: its cluster's, and after a reload that carried the server
+     * over to a new cluster, the new one's too, until this loop forgets the old cluster (its queued requests still
+     * wait for this server). Usually one; empty without a queue.
+     */
+    private final List<SurgeQueue> surges = new ArrayList<>(1);
     /** The server wants a PROXY header first. */
     private final SendProxy sendProxy;
     /** Connections belong to the client they were opened for (PROXY header or transparent source). */
@@ -64,7 +70,9 @@ public final class ServerPool {
      */
     public ServerPool(EventLoop loop, Server server, PoolConfig config, Duration waitTimeout, Connector connector,
                       SurgeQueue surge) {
-        this.surge = surge;
+        if (surge != null) {
+            surges.add(surge);
+        }
         this.loop = loop;
         this.server = server;
         this.connector = connector;
@@ -83,11 +91,18 @@ public final class ServerPool {
 
     /**
      * A reload replaced the server's cluster with one configured the same for this server: this pool serves the new
-     * cluster now, and its released connections go to the new cluster's surge queue. Runs on this pool's loop.
+     * cluster too, and its released connections go to the new cluster's surge queue as well as to the old one's,
+     * where requests that started before the reload may still wait. Runs on this pool's loop.
      */
     public void joinCluster(SurgeQueue newSurge) {
         assert loop.inEventLoop();
-        surge = newSurge;
+        surges.add(newSurge);
+    }
+
+    /** This loop forgot a retired cluster this pool served besides its current one: its queue is no concern. */
+    public void leaveCluster(SurgeQueue oldSurge) {
+        assert loop.inEventLoop();
+        surges.remove(oldSurge);
     }
 
     /**
@@ -210,9 +225,7 @@ public final class ServerPool {
         open--;
         server.releaseSlot();
         serveWaiting();
-        if (surge != null) {
-            surge.capacityMaybeFree();
-        }
+        capacityMaybeFree();
     }
 
     void cancel(PendingLease lease) {
@@ -456,7 +469,7 @@ public final class ServerPool {
             close(connection, CloseReason.SHUTDOWN);
         } else if (retired) {
             close(connection, CloseReason.RELOAD);
-        } else if (server.rebalanceWanted() || (surge != null && surge.firstNeedsElsewhere(loop, server))) {
+        } else if (server.rebalanceWanted() || firstQueuedNeedsElsewhere()) {
             // its slot is worth more to a loop that starves, or where the first queued request waits
             close(connection, CloseReason.REBALANCE);
         } else if (idle.size() >= maxIdle) {
@@ -490,16 +503,31 @@ public final class ServerPool {
         if (sweep == null) {
             scheduleSweep(idleTimeoutNanos);
         }
-        if (surge != null) {
-            surge.capacityMaybeFree();
+        capacityMaybeFree();
+    }
+
+    /** Pokes the first waiter of each surge queue this pool serves. */
+    private void capacityMaybeFree() {
+        for (int i = 0; i < surges.size(); i++) {
+            surges.get(i).capacityMaybeFree();
         }
+    }
+
+    /** Whether the first waiter of a surge queue this pool serves waits on another loop for this server. */
+    private boolean firstQueuedNeedsElsewhere() {
+        for (int i = 0; i < surges.size(); i++) {
+            if (surges.get(i).firstNeedsElsewhere(loop, server)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void shedOldestIdle() {
         PooledConnection oldest = idle.peekLast();
         // every loop is asked: for a starved loop the first to shed satisfies it and the others keep theirs; for a
         // surge queue each loop gives up one per ask, and asks come only from a waiter that found no capacity
-        if (oldest != null && (server.rebalanceWanted() || surge != null && surge.firstNeedsElsewhere(loop, server))) {
+        if (oldest != null && (server.rebalanceWanted() || firstQueuedNeedsElsewhere())) {
             close(oldest, CloseReason.REBALANCE);
         }
     }

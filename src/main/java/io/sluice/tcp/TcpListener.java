@@ -28,8 +28,21 @@ public final class TcpListener {
     /** {@code null}: no access log. */
     final AccessLog accessLog;
     private final Screen screen;
-    /** The generation a reload put in this one's place, or {@code null} while this one is current. */
-    private volatile TcpListener successor;
+    /**
+     * Where every generation of this listener finds the current one. Shared rather than chained from generation to
+     * generation, and the only thing the socket's initializer holds: a generation no connection uses any more is
+     * let go, with the clusters its routes named.
+     */
+    private Latest latest = new Latest(this);
+
+    /** The current generation of a listener. */
+    private static final class Latest {
+        volatile TcpListener current;
+
+        Latest(TcpListener first) {
+            current = first;
+        }
+    }
 
     /**
      * @param screen    screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}
@@ -47,23 +60,21 @@ public final class TcpListener {
 
     /** A reload made {@code next} the listener's configuration for new connections (same socket and limiter). */
     public void replaceWith(TcpListener next) {
-        successor = next;
-    }
-
-    private TcpListener current() {
-        TcpListener l = this;
-        for (TcpListener next = l.successor; next != null; next = l.successor) {
-            l = next;
-        }
-        return l;
+        next.latest = latest; // before it is published, below
+        latest.current = next;
     }
 
     /** The handler of accepted connections; they must be accepted with auto-read off. */
     public ChannelHandler clientInitializer(Map<EventLoop, ProxyLoop> loops) {
+        return clientInitializer(latest, loops);
+    }
+
+    /** Static, so that the socket holds no generation, only where to find the current one. */
+    private static ChannelHandler clientInitializer(Latest latest, Map<EventLoop, ProxyLoop> loops) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
-                TcpListener listener = current();
+                TcpListener listener = latest.current;
                 if (listener.config.splice()) {
                     channel.config().setRecvByteBufAllocator(new SplicedBytes());
                 }
