@@ -181,6 +181,17 @@ public final class Sluice implements AutoCloseable {
         return admin == null ? null : admin.address();
     }
 
+    /** A listener as the admin shows it: name, bound address and counters. */
+    public record ListenerView(String name, InetSocketAddress address, ListenerStats stats) {
+    }
+
+    /** The current listeners, read at once (a reload in between cannot leave a name without its address). */
+    public List<ListenerView> listenerViews() {
+        List<ListenerView> views = new ArrayList<>();
+        listeners.forEach((name, l) -> views.add(new ListenerView(name, l.address(), l.stats())));
+        return views;
+    }
+
     /** The counters of the current listeners, by name. */
     public Map<String, ListenerStats> listenerStats() {
         Map<String, ListenerStats> stats = new LinkedHashMap<>();

@@ -40,7 +40,7 @@ final class Stats {
 
     static Map<String, Object> of(Sluice sluice) {
         List<Object> listeners = new ArrayList<>();
-        sluice.listenerStats().forEach((name, stats) -> listeners.add(listener(sluice, name, stats)));
+        sluice.listenerViews().forEach(view -> listeners.add(listener(view)));
         List<Object> clusters = new ArrayList<>();
         for (Cluster cluster : sluice.clusters()) {
             List<Object> servers = new ArrayList<>();
@@ -97,11 +97,11 @@ final class Stats {
         return b;
     }
 
-    private static Map<String, Object> listener(Sluice sluice, String name, ListenerStats stats) {
+    private static Map<String, Object> listener(Sluice.ListenerView view) {
+        ListenerStats stats = view.stats();
         Map<String, Object> l = new LinkedHashMap<>();
-        l.put("name", name);
-        l.put("address", sluice.listenerAddress(name).getAddress().getHostAddress() + ":"
-                + sluice.listenerAddress(name).getPort());
+        l.put("name", view.name());
+        l.put("address", view.address().getAddress().getHostAddress() + ":" + view.address().getPort());
         l.put("connections", stats.connections());
         l.put("accepted", stats.accepted());
         l.put("refused", stats.refusedCount());
