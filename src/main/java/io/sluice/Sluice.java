@@ -481,7 +481,10 @@ public final class Sluice implements AutoCloseable {
         closing.forEach(f -> f.awaitUninterruptibly(5, TimeUnit.SECONDS));
         for (ProxyLoop loop : loops.values()) {
             if (!loop.eventLoop().isShuttingDown()) {
-                loop.eventLoop().submit(loop::closePools).awaitUninterruptibly(5, TimeUnit.SECONDS);
+                loop.eventLoop().submit(() -> {
+                    loop.closeClients();
+                    loop.closePools();
+                }).awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);

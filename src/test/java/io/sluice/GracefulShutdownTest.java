@@ -2,6 +2,7 @@ package io.sluice;
 
 import io.sluice.config.ConfigLoader;
 import io.sluice.listener.ClientCloseReason;
+import io.sluice.testing.Await;
 import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
 import io.sluice.testing.RawHttpClient;
@@ -11,10 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +57,7 @@ class GracefulShutdownTest {
             origin.awaitRequests(1, Duration.ofSeconds(5));
             long began = System.nanoTime();
             CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(sluice::shutdownGracefully);
-            awaitRefused(web);
+            Await.refused(web);
             RawResponse answer = slow.readResponse();
             assertThat(answer.status()).isEqualTo(200);
             assertThat(answer.header("Connection")).isEqualTo("close");
@@ -94,21 +92,7 @@ class GracefulShutdownTest {
             assertThat(Duration.ofNanos(System.nanoTime() - began)).isBetween(Duration.ofMillis(450),
                     Duration.ofSeconds(8));
             assertThat(hung.socket().getInputStream().read()).isEqualTo(-1);
-        }
-    }
-
-    private static void awaitRefused(InetSocketAddress address) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (true) {
-            try (Socket s = new Socket(address.getAddress(), address.getPort())) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("still accepting after 5 s");
-                }
-            } catch (ConnectException refused) {
-                return;
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
+            assertThat(sluice.listenerStats().get("web").closes(ClientCloseReason.SHUTDOWN)).isEqualTo(1);
         }
     }
 }

@@ -15,11 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.lang.ref.WeakReference;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -229,7 +226,7 @@ class ReloadInFlightTest {
             idle.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n");
             assertThat(idle.readResponse().header("Connection")).isNull();
             CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(sluice::shutdownGracefully);
-            awaitRefused(web);
+            Await.refused(web);
             try {
                 // SIGHUP or --watch while SIGTERM drains
                 sluice.reload(parse(head, "    routes: [ { match: { path_prefix: /v2 }, cluster: a } ]", tail));
@@ -240,21 +237,6 @@ class ReloadInFlightTest {
             RawResponse r = idle.readResponse();
             assertThat(r.header("Connection")).as("the listener still drains").isEqualTo("close");
             assertThat(drained.get(10, TimeUnit.SECONDS)).as("drained before shutdown_timeout").isTrue();
-        }
-    }
-
-    private static void awaitRefused(InetSocketAddress address) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (true) {
-            try (Socket s = new Socket(address.getAddress(), address.getPort())) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("still accepting after 5 s");
-                }
-            } catch (ConnectException refused) {
-                return;
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
         }
     }
 }

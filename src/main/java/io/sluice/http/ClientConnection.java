@@ -98,6 +98,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         client = Screen.client(channel);
+        loop.clientOpened(channel);
         timer = new ConnectionTimer(loop, this);
         // a new connection gets the head timeout, not the keep-alive one: it has not earned any idle time yet
         timer.arm(listener.requestHeaderNanos);
@@ -159,6 +160,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 : transportFailed ? ClientCloseReason.RESET
                 : phase == Phase.IDLE && exchange == null ? ClientCloseReason.CLIENT_CLOSE
                 : ClientCloseReason.CLIENT_ABORT);
+        loop.clientClosed(channel);
         phase = Phase.CLOSING;
         timer.disarm();
         stopBuffering();
@@ -558,7 +560,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         ByteBuf toServer = pending;
         pending = null;
         scanFrom = -1;
-        channel.closeFuture().addListener(f -> listener.limiter.closed());
+        channel.closeFuture().addListener(f -> {
+            listener.limiter.closed();
+            loop.clientClosed(channel);
+        });
         channel.pipeline().remove(this);
         Relay.join(channel, server.channel(), toServer, toClient, false, listener.config.timeouts(),
                 (end, fromClient, fromServer) -> {

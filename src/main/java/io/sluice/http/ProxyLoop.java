@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -13,15 +14,18 @@ import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.Balancer;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
+import io.sluice.listener.ClientCloseReason;
 import io.sluice.pool.ServerPool;
 import io.sluice.tcp.EpollRegistration;
 import io.sluice.tcp.Transparent;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +49,8 @@ public final class ProxyLoop {
     private final Map<Cluster, Balancer> balancers = new IdentityHashMap<>();
     /** Per cluster: how this loop opens connections to its servers (options set, no handler). */
     private final Map<Cluster, Bootstrap> connectors = new IdentityHashMap<>();
+    /** This loop's client connections, HTTP and TCP, tunnels included: what a shutdown cuts at its deadline. */
+    private final Set<Channel> clients = new HashSet<>();
     /** Clusters a reload removed that exchanges of this loop may still use. */
     private final List<Cluster> retired = new ArrayList<>();
     private ScheduledFuture<?> nextForget;
@@ -250,6 +256,31 @@ public final class ProxyLoop {
             warm.add(b);
         }
         warm.forEach(ByteBuf::release);
+    }
+
+    /** A client connection of this loop opened; runs on this loop. */
+    public void clientOpened(Channel client) {
+        clients.add(client);
+    }
+
+    /** A client connection of this loop closed; runs on this loop. */
+    public void clientClosed(Channel client) {
+        clients.remove(client);
+    }
+
+    /**
+     * Closes every client connection of this loop (their exchanges abort and close their server connections); runs
+     * on this loop. Done before the loop stops rather than left to the loop's shutdown, which does not close every
+     * channel it still has.
+     */
+    public void closeClients() {
+        for (Channel client : List.copyOf(clients)) {
+            ClientConnection http = client.pipeline().get(ClientConnection.class);
+            if (http != null) {
+                http.closeAs(ClientCloseReason.SHUTDOWN);
+            }
+            client.close();
+        }
     }
 
     /** Closes every pooled connection and fails waiting leases; runs on this loop. */

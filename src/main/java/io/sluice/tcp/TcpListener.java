@@ -78,13 +78,18 @@ public final class TcpListener {
                 if (listener.config.splice()) {
                     channel.config().setRecvByteBufAllocator(new SplicedBytes());
                 }
-                channel.closeFuture().addListener(f -> listener.limiter.closed());
+                ProxyLoop loop = loops.get(channel.eventLoop());
+                loop.clientOpened(channel);
+                channel.closeFuture().addListener(f -> {
+                    listener.limiter.closed();
+                    loop.clientClosed(channel);
+                });
                 EpollRegistration.keep(channel); // still has EPOLLRDHUP: nothing was read or shut yet
                 if (listener.config.acceptProxy()) {
                     long timeoutNanos = listener.config.timeouts().requestHeader().toNanos();
                     channel.pipeline().addLast(new ProxyHeaderReader(timeoutNanos, listener.screen));
                 }
-                channel.pipeline().addLast(new TcpSession(listener, loops.get(channel.eventLoop())));
+                channel.pipeline().addLast(new TcpSession(listener, loop));
             }
         };
     }
