@@ -135,7 +135,8 @@ final class Metrics {
             }
         });
         out.family("sluice_route_requests_total", Type.COUNTER,
-                "Requests that matched the route; routes are named by their match and cluster, in table order.");
+                "Requests that matched the route; routes are named by their match and cluster (empty for a route that "
+                        + "answers itself), in table order.");
         listeners.forEach((name, stats) -> {
             for (RouteStats r : stats.routes()) {
                 out.sample(r.requests(), "listener", name, "route", r.match(), "cluster", r.cluster());

@@ -128,6 +128,7 @@ final class Stats {
                 Map<String, Object> route = new LinkedHashMap<>();
                 route.put("match", r.match());
                 route.put("cluster", r.cluster());
+                route.put("action", r.action());
                 route.put("requests", r.requests());
                 routes.add(route);
             }

@@ -78,7 +78,7 @@ final class ConfigReader {
             return null;
         }
         values.checkKeys(m, path, "name", "address", "protocol", "max_connections", "routes", "cluster", "timeouts",
-                "limits", "socket", "splice", "accept_proxy", "screen", "request_target");
+                "limits", "socket", "splice", "accept_proxy", "screen", "request_target", "monitor_uri");
         String name = values.name(m, path, "listener", listenerNameLines);
         HostPort address = bindAddress(m, path);
         Protocol protocol = values.choice(m, path, "protocol", Protocol.HTTP, Protocol.class);
@@ -93,6 +93,7 @@ final class ConfigReader {
         } else {
             onlyFor(m, path, "routes", "only http listeners have routes; tcp listeners use cluster");
             onlyFor(m, path, "request_target", "only http listeners read request targets");
+            onlyFor(m, path, "monitor_uri", "only http listeners answer requests");
             cluster = values.reference(m, path, "cluster", clusterReader.names(), "cluster");
         }
         boolean splice = values.bool(m, path, "splice", true);
@@ -105,7 +106,23 @@ final class ConfigReader {
         }
         return new ListenerConfig(name, address, protocol, maxConnections, routes, cluster,
                 listenerTimeouts(m, path), listenerLimits(m, path), socketOptions(m, path), splice, acceptProxy,
-                screen, requestTarget(m, path));
+                screen, requestTarget(m, path), monitorUri(m, path));
+    }
+
+    /** The path a balancer in front asks to learn whether this listener takes requests, or {@code null}. */
+    private String monitorUri(Mapping listener, String path) {
+        Scalar s = values.scalar(listener, path, "monitor_uri", false, "a path");
+        if (s == null) {
+            return null;
+        }
+        String uri = s.text();
+        boolean visible = uri.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        if (!uri.startsWith("/") || uri.indexOf('?') >= 0 || !visible) {
+            problems.add(s.line(), Node.child(path, "monitor_uri"), "bad monitor_uri \"" + uri
+                    + "\" (expected a path starting with \"/\", without query, spaces or control characters)");
+            return null;
+        }
+        return uri;
     }
 
     private RequestTargetRules requestTarget(Mapping listener, String listenerPath) {

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A route: requests matching {@code match} go to {@code cluster}.
+ * A route: requests matching {@code match} go to {@code cluster}, or are answered by Sluice ({@code direct}).
  *
+ * @param cluster                where requests go; {@code null} for a route with a {@code direct} answer
  * @param rewritePathPrefix      replaces the matched {@code path_prefix} in the forwarded target ({@code null}: none)
  * @param addRequestHeaders      fields added to the forwarded request, in order (an existing field of the same name
  *                               is replaced)
@@ -22,11 +23,13 @@ import java.util.Map;
  * @param rateLimit              requests of all clients together on this route, answered 429 beyond ({@code null}:
  *                               no limit)
  * @param auth                   credentials a request must carry ({@code null}: none)
+ * @param direct                 what Sluice answers itself ({@code respond}, {@code redirect}); {@code null}: the
+ *                               request goes to {@code cluster}
  */
 public record RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
                           Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
                           int retries, RouteBuffering buffering, List<String> upgrades, RateLimit rateLimit,
-                          AuthConfig auth) {
+                          AuthConfig auth, DirectResponse direct) {
     public static final List<String> DEFAULT_UPGRADES = List.of("websocket");
     public static final int DEFAULT_RETRIES = 1;
     public static final int MAX_RETRIES = 5;
@@ -37,6 +40,15 @@ public record RouteConfig(RouteMatch match, String cluster, String rewritePathPr
         removeRequestHeaders = removeRequestHeaders == null ? List.of() : List.copyOf(removeRequestHeaders);
         buffering = buffering == null ? RouteBuffering.NONE : buffering;
         upgrades = upgrades == null ? DEFAULT_UPGRADES : List.copyOf(upgrades);
+    }
+
+    /** A route to {@code cluster}. */
+    public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
+                       Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
+                       int retries, RouteBuffering buffering, List<String> upgrades, RateLimit rateLimit,
+                       AuthConfig auth) {
+        this(match, cluster, rewritePathPrefix, addRequestHeaders, removeRequestHeaders, timeout, retries, buffering,
+                upgrades, rateLimit, auth, null);
     }
 
     public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,

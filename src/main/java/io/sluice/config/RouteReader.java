@@ -18,16 +18,24 @@ import java.util.regex.PatternSyntaxException;
 /** Reads one route of an http listener: what requests it matches, where they go and what changes on the way. */
 final class RouteReader {
     private static final List<String> PATH_KEYS = List.of("path_prefix", "path_exact", "path_regex");
+    /** What a route does with a request: exactly one of them. */
+    private static final List<String> ACTION_KEYS = List.of("cluster", "respond", "redirect");
+    /** Options of forwarding, meaningless on a route that answers itself. */
+    private static final List<String> FORWARDING_KEYS = List.of("rewrite_path_prefix", "add_request_headers",
+            "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
+            "buffer_response", "upgrades");
 
     private final ValueReader values;
     /** Cluster names as written, even of clusters with problems, so a broken cluster does not also break its routes. */
     private final Set<String> clusterNames;
     private final AuthReader authReader;
+    private final DirectResponseReader directReader;
 
     RouteReader(ValueReader values, Set<String> clusterNames) {
         this.values = values;
         this.clusterNames = clusterNames;
         this.authReader = new AuthReader(values);
+        this.directReader = new DirectResponseReader(values);
     }
 
     RouteConfig route(Node node, String path) {
@@ -37,16 +45,56 @@ final class RouteReader {
         }
         values.checkKeys(m, path, "match", "cluster", "rewrite_path_prefix", "add_request_headers",
                 "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
-                "buffer_response", "upgrades", "rate_limit", "auth");
+                "buffer_response", "upgrades", "rate_limit", "auth", "respond", "redirect");
         RouteMatch match = match(m, path);
-        String cluster = values.reference(m, path, "cluster", clusterNames, "cluster");
+        String action = action(m, path);
+        String cluster = "cluster".equals(action) ? values.reference(m, path, "cluster", clusterNames, "cluster")
+                : null;
+        DirectResponse direct = "respond".equals(action) ? directReader.respond(m, path, match)
+                : "redirect".equals(action) ? directReader.redirect(m, path, match) : null;
+        if (direct != null) {
+            for (String key : FORWARDING_KEYS) {
+                Node.Entry entry = m.entry(key);
+                if (entry != null) {
+                    values.problem(entry.keyLine(), Node.child(path, key), key + " applies to requests sent to a "
+                            + "cluster; this route answers itself (" + action + ")");
+                }
+            }
+        }
         String rewritePathPrefix = rewritePathPrefix(m, path, match);
         Map<String, String> addHeaders = addRequestHeaders(m, path);
         List<String> removeHeaders = removeRequestHeaders(m, path, addHeaders);
         Duration timeout = values.duration(m, path, "timeout", null);
         int retries = values.integer(m, path, "retries", RouteConfig.DEFAULT_RETRIES, 0, RouteConfig.MAX_RETRIES);
         return new RouteConfig(match, cluster, rewritePathPrefix, addHeaders, removeHeaders, timeout, retries,
-                buffering(m, path), upgrades(m, path), values.rate(m, path, "rate_limit"), authReader.auth(m, path));
+                buffering(m, path), upgrades(m, path), values.rate(m, path, "rate_limit"), authReader.auth(m, path),
+                direct);
+    }
+
+    /**
+     * The one key of {@link #ACTION_KEYS} the route has, or {@code null} when it has none or several (reported).
+     */
+    private String action(Mapping route, String path) {
+        Node.Entry first = null;
+        for (Node.Entry entry : route.entries().values()) {
+            if (!ACTION_KEYS.contains(entry.key())) {
+                continue;
+            }
+            if (first == null) {
+                first = entry;
+            } else {
+                values.problem(entry.keyLine(), Node.child(path, entry.key()), "only one of "
+                        + String.join(", ", ACTION_KEYS) + " is allowed (" + first.key() + " is at line "
+                        + first.keyLine() + ")");
+                return null;
+            }
+        }
+        if (first == null) {
+            values.problem(route.line(), path, "a route needs one of " + String.join(", ", ACTION_KEYS)
+                    + " (where its requests go, or what Sluice answers)");
+            return null;
+        }
+        return first.key();
     }
 
     /** Protocol tokens (RFC 9110 §7.8), compared case-insensitively, so kept in lower case. */

@@ -331,6 +331,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         listener.limiter.stats().countRequest();
         boolean keepAlive = keepsAlive(p, ++requests);
         BodyFramer body = p.chunked ? BodyFramer.chunked() : p.contentLength > 0 ? BodyFramer.length(p.contentLength) : null;
+        if (listener.monitorUri != null && isMonitorRequest(p)) {
+            return answerMonitor(start, end, keepAlive, body != null, p);
+        }
         Route route = listener.routes.match(pending, p);
         RouteBuffering rb = route == null ? null : route.buffering();
         if (p.contentLength > listener.limits.body() || rb != null && rb.bufferRequest() && body != null
@@ -354,6 +357,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             listener.limiter.stats().rateLimited();
             return answerWithoutServer(429, "Retry-After: " + TokenBucket.retryAfterSeconds(wait) + "\r\n", start,
                     end, keepAlive, body != null, p, route);
+        }
+        if (route.direct() != null) {
+            boolean close = !keepAlive || body != null;
+            ByteBuf answer = DirectAnswer.of(channel.alloc(), route, p, pending, close, !p.http11 && keepAlive,
+                    p.method == Method.HEAD);
+            return sendLocal(answer, route.direct().status(), Termination.LOCAL, Termination.NONE, start, end,
+                    keepAlive, close, p, route);
         }
         boolean upgrade = p.upgrade && p.http11 && body == null
                 && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
@@ -398,8 +408,41 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         boolean close = !keepAlive || hasBody;
         ByteBuf answer = LocalResponse.of(channel.alloc(), status, fields, close, !request.http11 && keepAlive,
                 request.method == Method.HEAD);
-        reportLocal(status, route == null ? Termination.LOCAL : Termination.PROXY, request, route, end - start,
-                answer.readableBytes());
+        return sendLocal(answer, status, route == null ? Termination.LOCAL : Termination.PROXY,
+                Termination.PHASE_REQUEST, start, end, keepAlive, close, request, route);
+    }
+
+    /** Whether the request is a GET or HEAD of the listener's {@code monitor_uri} (any query). */
+    private boolean isMonitorRequest(HeadParser p) {
+        byte[] uri = listener.monitorUri;
+        return (p.method == Method.GET || p.method == Method.HEAD) && p.pathEnd - p.pathStart == uri.length
+                && Ascii.sameBytes(pending, p.pathStart, uri);
+    }
+
+    /**
+     * Answers a balancer in front asking whether this listener takes requests: 200 while it does, 503 and a close
+     * once it drains (shutdown, or removed by a reload), so that the balancer stops sending before it goes away.
+     * Before routing and the client's request rate: a balancer's checks are not a client's traffic.
+     */
+    private boolean answerMonitor(int start, int end, boolean keepAlive, boolean hasBody, HeadParser request) {
+        boolean draining = listener.draining();
+        boolean close = !keepAlive || hasBody || draining;
+        int status = draining ? 503 : 200;
+        ByteBuf answer = LocalResponse.of(channel.alloc(), status, draining ? "draining\n" : "ok\n", "", close,
+                !request.http11 && keepAlive, request.method == Method.HEAD);
+        return sendLocal(answer, status, Termination.LOCAL, Termination.NONE, start, end, keepAlive, close, request,
+                null);
+    }
+
+    /**
+     * Sends an answer of Sluice's own to the request whose head is {@code pending[start, end)}, skipping the head,
+     * and counts and logs it; the connection closes after it when {@code close}.
+     *
+     * @return whether processing may go on
+     */
+    private boolean sendLocal(ByteBuf answer, int status, char by, char phase, int start, int end, boolean keepAlive,
+                              boolean close, HeadParser request, Route route) {
+        reportLocal(status, by, phase, request, route, end - start, answer.readableBytes());
         pending.readerIndex(end);
         if (close) {
             closeAs(answerCloseReason(status, keepAlive));
@@ -455,7 +498,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         boolean keepAlive = keepsAlive(p, requests + 1);
         Route route = keepAlive ? listener.routes.match(pending, p) : null;
-        if (route == null || route.checksRequests() || client != null && client.limitsRequests()) {
+        // a route that answers itself, or the monitor_uri, is answered in turn: its answer is not held
+        if (route == null || route.checksRequests() || route.direct() != null
+                || listener.monitorUri != null && isMonitorRequest(p) || client != null && client.limitsRequests()) {
             return false; // read in turn: refused, or the last request, answered with a close
         }
         requests++;
@@ -793,6 +838,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      * @param route the route it matched, or {@code null}
      */
     private void reportLocal(int status, char by, HeadParser p, Route route, long bytesIn, int bytesOut) {
+        reportLocal(status, by, Termination.PHASE_REQUEST, p, route, bytesIn, bytesOut);
+    }
+
+    /**
+     * The same, ended in {@code phase}: {@link Termination#NONE} for an answer a route or the monitor_uri gives as
+     * configured.
+     *
+     * @param route the route it matched, or {@code null}; the access log names its cluster, or how it answered
+     */
+    private void reportLocal(int status, char by, char phase, HeadParser p, Route route, long bytesIn,
+                             int bytesOut) {
         long total = System.nanoTime() - headStartNanos;
         listener.stats.exchangeEnded(status, bytesIn, bytesOut, total);
         if (route != null) {
@@ -800,8 +856,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         AccessRecord r = newRecord(p);
         if (r != null) {
-            r.finish(total, status, bytesIn, bytesOut, route == null ? null : route.cluster().name());
-            r.ended(by, Termination.PHASE_REQUEST);
+            r.finish(total, status, bytesIn, bytesOut, route == null ? null
+                    : route.cluster() != null ? route.cluster().name() : route.direct().action().key());
+            r.ended(by, phase);
             listener.accessLog.offer(r);
         }
     }

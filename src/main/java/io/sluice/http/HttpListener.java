@@ -35,6 +35,8 @@ public final class HttpListener {
     final long bodyIdleNanos;
     final long keepaliveIdleNanos;
     final HeadParser.TargetPolicy targetPolicy;
+    /** The path of {@code monitor_uri}, or {@code null}. */
+    final byte[] monitorUri;
     /** Screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}. */
     private final Screen screen;
     /**
@@ -71,6 +73,7 @@ public final class HttpListener {
         this.keepaliveIdleNanos = config.timeouts().keepaliveIdle().toNanos();
         this.targetPolicy = new HeadParser.TargetPolicy(!config.requestTarget().strict(),
                 !config.requestTarget().absoluteForm());
+        this.monitorUri = config.monitorUri() == null ? null : Ascii.bytes(config.monitorUri());
     }
 
     public ListenerConfig config() {

@@ -6,15 +6,18 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RouteStats {
     private final String match;
     private final String cluster;
+    private final String action;
     private final LongAdder requests = new LongAdder();
 
     /**
      * @param match   what the route matches, for people: e.g. {@code host=api.example.com path_prefix=/v1}
-     * @param cluster the cluster it sends requests to
+     * @param cluster the cluster it sends requests to, or {@code ""} for a route that answers itself
+     * @param action  {@code proxy}, or how the route answers itself: {@code respond}, {@code redirect}
      */
-    public RouteStats(String match, String cluster) {
+    public RouteStats(String match, String cluster, String action) {
         this.match = match;
         this.cluster = cluster;
+        this.action = action;
     }
 
     public String match() {
@@ -25,7 +28,11 @@ public final class RouteStats {
         return cluster;
     }
 
-    /** Counts a request that matched the route and ended (forwarded, or refused by the route's auth or rate). */
+    public String action() {
+        return action;
+    }
+
+    /** Counts a request that matched the route and ended (forwarded or answered, or refused by the route's auth or rate). */
     public void countRequest() {
         requests.increment();
     }

@@ -2,6 +2,7 @@ package io.sluice.route;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.cluster.Cluster;
+import io.sluice.config.DirectResponse;
 import io.sluice.config.HashOn;
 import io.sluice.config.RouteBuffering;
 import io.sluice.config.HeaderMatch;
@@ -34,6 +35,8 @@ public final class Route {
     private final TokenBucket rateLimit;
     private final RouteAuth auth;
     private final RouteStats stats;
+    /** What the route answers itself, or {@code null} when it sends requests to {@link #cluster}. */
+    private final DirectResponse direct;
     final RouteConfig config;
 
     Route(RouteConfig config, Cluster cluster) {
@@ -47,7 +50,9 @@ public final class Route {
     Route(RouteConfig config, Cluster cluster, Route previous) {
         this.config = config;
         this.cluster = cluster;
-        this.stats = previous != null ? previous.stats : new RouteStats(describe(config.match()), cluster.name());
+        this.direct = config.direct();
+        this.stats = previous != null ? previous.stats : new RouteStats(describe(config.match()),
+                cluster == null ? "" : cluster.name(), direct == null ? "proxy" : direct.action().key());
         String prefix = config.match() == null ? null : config.match().pathPrefix();
         this.rewritePathPrefix = config.rewritePathPrefix() == null ? null : ascii(config.rewritePathPrefix());
         this.matchedPrefixLength = prefix == null ? 0 : ascii(prefix).length;
@@ -70,7 +75,7 @@ public final class Route {
         this.retries = config.retries();
         this.buffering = config.buffering();
         this.upgrades = config.upgrades().stream().map(Route::ascii).toArray(byte[][]::new);
-        String name = cluster.config().hashOn() == null ? null : cluster.config().hashOn().name();
+        String name = cluster == null || cluster.config().hashOn() == null ? null : cluster.config().hashOn().name();
         // header names compare case-insensitively, cookie names exactly
         this.hashName = name == null ? null : ascii(cluster.config().hashOn().kind() == HashOn.Kind.HEADER
                 ? name.toLowerCase(Locale.ROOT) : name);
@@ -154,8 +159,14 @@ public final class Route {
         return stats;
     }
 
+    /** Where requests go; {@code null} for a route that answers itself ({@link #direct}). */
     public Cluster cluster() {
         return cluster;
+    }
+
+    /** What the route answers itself, or {@code null} when its requests go to {@link #cluster}. */
+    public DirectResponse direct() {
+        return direct;
     }
 
     /** Credentials checked before a request goes on, or {@code null}. */

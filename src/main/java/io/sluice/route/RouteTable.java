@@ -34,7 +34,7 @@ public final class RouteTable {
 
     /**
      * @param clusters the snapshot's clusters by name; every route's cluster must be among them (the config
-     *                 loader checked it)
+     *                 loader checked it); a route that answers itself has none
      */
     public RouteTable(List<RouteConfig> routes, Map<String, Cluster> clusters) {
         this(routes, clusters, null);
@@ -52,8 +52,8 @@ public final class RouteTable {
         List<Entry> all = new ArrayList<>();
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig r = routes.get(i);
-            Cluster cluster = clusters.get(r.cluster());
-            if (cluster == null) {
+            Cluster cluster = r.cluster() == null ? null : clusters.get(r.cluster());
+            if (cluster == null && r.direct() == null) {
                 throw new IllegalArgumentException("route " + i + ": unknown cluster " + r.cluster());
             }
             Route before = takeSame(carried, r);
@@ -142,7 +142,8 @@ public final class RouteTable {
     }
 
     /** Strips the port: the last ':' outside an IPv6 literal's brackets. */
-    private static int hostNameEnd(ByteBuf buf, int start, int end) {
+    /** The end of the host name in {@code buf[start, end)}: before a {@code :port}, if any. */
+    public static int hostNameEnd(ByteBuf buf, int start, int end) {
         for (int i = end - 1; i >= start; i--) {
             byte b = buf.getByte(i);
             if (b == ':') {

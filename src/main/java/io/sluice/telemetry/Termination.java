@@ -18,7 +18,10 @@ public final class Termination {
     public static final char SERVER_TIMEOUT = 's';
     /** Sluice refused the request (bad, oversized, unauthorized, over a rate) or its surge queue was full. */
     public static final char PROXY = 'P';
-    /** Sluice answered itself, as configured: no route (404). */
+    /**
+     * Sluice answered itself, as configured: no route (404, phase {@link #PHASE_REQUEST}); a route's respond or
+     * redirect, or the listener's monitor_uri (phase {@link #NONE}: nothing went wrong).
+     */
     public static final char LOCAL = 'L';
     /** A resource of Sluice ran out: the pool's waiting list for a server was full. */
     public static final char RESOURCE = 'R';
