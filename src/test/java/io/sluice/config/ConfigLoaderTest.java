@@ -804,7 +804,8 @@ class ConfigLoaderTest {
                 "sluice.yaml:3: listeners[0].routes: at least one route is required",
                 "sluice.yaml:4: listeners[1].name: expected a string, got nothing",
                 "sluice.yaml:4: listeners[1]: missing required key \"address\"",
-                "sluice.yaml:5: listeners[1].routes[0]: missing required key \"cluster\"",
+                "sluice.yaml:5: listeners[1].routes[0]: a route needs one of cluster, respond, redirect (where its requests go, "
+                        + "or what Sluice answers)",
                 "sluice.yaml:7: clusters[0]: missing required key \"servers\"",
                 "sluice.yaml:8: admin: missing required key \"address\"");
     }

@@ -489,6 +489,7 @@ class RouteReaderTest {
                         + " path_exact, path_regex, method, headers)",
                 "sluice.yaml:7: listeners[0].routes[0].retry: unknown key \"retry\" (allowed: match, cluster,"
                         + " rewrite_path_prefix, add_request_headers, remove_request_headers, timeout, retries,"
-                        + " buffer_request, max_request_buffer, overflow, buffer_response, upgrades, rate_limit, auth)");
+                        + " buffer_request, max_request_buffer, overflow, buffer_response, upgrades, rate_limit, auth, respond,"
+                        + " redirect)");
     }
 }
