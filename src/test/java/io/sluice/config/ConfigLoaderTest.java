@@ -220,7 +220,10 @@ class ConfigLoaderTest {
         String yaml = readme.substring(start + "```yaml\n".length(), readme.indexOf("```", start + 1));
 
         SluiceConfig config = ConfigLoader.parse(yaml, "README.md");
-        assertThat(config.listeners().get(0).routes()).hasSize(2);
+        assertThat(config.listeners().get(0).routes()).hasSize(4);
+        assertThat(config.listeners().get(0).routes().get(1).direct().status()).isEqualTo(301);
+        assertThat(config.listeners().get(0).routes().get(2).direct().action()).isEqualTo(DirectResponse.Action.RESPOND);
+        assertThat(config.listeners().get(0).monitorUri()).isEqualTo("/sluice-health");
         assertThat(config.listeners().get(0).routes().get(0).buffering().bufferRequest()).isTrue();
         assertThat(config.buffers().spillDir()).isEqualTo(Path.of("/tmp/sluice-spill"));
         assertThat(config.cluster("api").health()).isNotNull();

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.config.AccessLogConfig;
 import io.sluice.config.ClusterTimeouts;
+import io.sluice.config.DirectResponse;
 import io.sluice.config.ListenerLimits;
 import io.sluice.config.RateLimit;
 import io.sluice.config.RouteBuffering;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.RouteMatch;
+import io.sluice.config.Template;
 import io.sluice.testing.Await;
 import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
@@ -184,6 +186,22 @@ class AccessLogTest {
         assertThat(limited.path("term").asText()).isEqualTo("PR");
         assertThat(limited.path("route").asText()).as("it matched a route").isEqualTo("web");
         assertThat(limited.path("server").isNull()).isTrue();
+    }
+
+    @Test
+    void directAnswersEndAsConfigured() throws Exception {
+        TestOrigin origin = proxy.origin();
+        DirectResponse moved = new DirectResponse(DirectResponse.Action.REDIRECT, 308,
+                new Template(List.of(new Template.Part("/new", null))), null, null);
+        setup(origin).route(new RouteConfig(new RouteMatch(null, "/moved"), null, null, Map.of(), List.of(), null, 1,
+                RouteBuffering.NONE, RouteConfig.DEFAULT_UPGRADES, null, null, moved)).route(null, "/", "web").start();
+        assertThat(proxy.get("/moved").status()).isEqualTo(308);
+        JsonNode line = line("/moved");
+        assertThat(line.path("status").asInt()).isEqualTo(308);
+        assertThat(line.path("term").asText()).isEqualTo("L-");
+        assertThat(line.path("route").asText()).isEqualTo("redirect");
+        assertThat(line.path("server").isNull()).isTrue();
+        assertThat(origin.accepted()).isZero();
     }
 
     @Test
