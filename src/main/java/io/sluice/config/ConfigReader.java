@@ -53,7 +53,7 @@ final class ConfigReader {
             return null;
         }
         values.checkKeys(top, "", "workers", "transport", "listeners", "clusters", "admin", "buffers",
-                "shutdown_timeout", "access_log");
+                "shutdown_timeout", "access_log", "deferred");
         int defaultWorkers = Math.max(1, Math.min(256, Runtime.getRuntime().availableProcessors()));
         int workers = values.integer(top, "", "workers", defaultWorkers, 1, 256);
         Transport transport = values.choice(top, "", "transport", Transport.AUTO, Transport.class);
@@ -64,9 +64,11 @@ final class ConfigReader {
         BuffersConfig buffers = buffers(top);
         Duration shutdownTimeout = values.duration(top, "", "shutdown_timeout", SluiceConfig.DEFAULT_SHUTDOWN_TIMEOUT);
         AccessLogConfig accessLog = accessLogReader.accessLog(top);
+        DeferredConfig deferred = deferred(top);
         checkBinds();
         return problems.isEmpty()
-                ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers, shutdownTimeout, accessLog)
+                ? new SluiceConfig(workers, transport, listeners, clusters, admin, buffers, shutdownTimeout, accessLog,
+                deferred)
                 : null;
     }
 
@@ -253,16 +255,51 @@ final class ConfigReader {
         return new BuffersConfig(memoryBudget, exchangeMemory, spillDir, maxSpill, preallocate, maxSpillTotal);
     }
 
+    private DeferredConfig deferred(Mapping top) {
+        Mapping m = values.mapping(top, "", "deferred");
+        if (m == null) {
+            return DeferredConfig.DEFAULTS;
+        }
+        String path = "deferred";
+        values.checkKeys(m, path, "journal_dir", "max_attempts", "give_up_after", "backoff", "max_journal_bytes",
+                "segment_bytes");
+        DeferredConfig d = DeferredConfig.DEFAULTS;
+        Path dir = directory(m, path, "journal_dir", d.journalDir());
+        int maxAttempts = values.integer(m, path, "max_attempts", d.maxAttempts(), 0, 1_000_000);
+        Duration giveUpAfter = values.duration(m, path, "give_up_after", d.giveUpAfter());
+        Duration initial = d.backoffInitial();
+        Duration max = d.backoffMax();
+        Mapping backoff = values.mapping(m, path, "backoff");
+        if (backoff != null) {
+            String bpath = Node.child(path, "backoff");
+            values.checkKeys(backoff, bpath, "initial", "max");
+            initial = values.duration(backoff, bpath, "initial", initial);
+            max = values.duration(backoff, bpath, "max", max);
+            if (initial.compareTo(max) > 0) {
+                Node.Entry e = backoff.entry("initial");
+                problems.add(e == null ? backoff.line() : e.keyLine(), Node.child(bpath, "initial"),
+                        "initial (" + initial + ") must not exceed max (" + max + ")");
+            }
+        }
+        long maxJournalBytes = values.longSize(m, path, "max_journal_bytes", d.maxJournalBytes(), MIB, TIB);
+        long segmentBytes = values.longSize(m, path, "segment_bytes", d.segmentBytes(), 64 * KIB, GIB);
+        return new DeferredConfig(dir, maxAttempts, giveUpAfter, initial, max, maxJournalBytes, segmentBytes);
+    }
+
     /**
      * Taken as written: a relative directory is relative to the working directory at start-up, and whether it exists
      * or can be written is not checked, so that {@code sluice check} gives the same answer on any machine.
      */
     private Path spillDir(Mapping buffers, String path, Path defaultValue) {
-        Scalar s = values.scalar(buffers, path, "spill_dir", false, "a string");
+        return directory(buffers, path, "spill_dir", defaultValue);
+    }
+
+    private Path directory(Mapping buffers, String path, String key, Path defaultValue) {
+        Scalar s = values.scalar(buffers, path, key, false, "a string");
         if (s == null) {
             return defaultValue;
         }
-        return values.parsed(s, Node.child(path, "spill_dir"), text -> {
+        return values.parsed(s, Node.child(path, key), text -> {
             if (text.isBlank()) {
                 throw new IllegalArgumentException("expected a directory, got \"" + text + "\"");
             }

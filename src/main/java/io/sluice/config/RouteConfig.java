@@ -25,11 +25,16 @@ import java.util.Map;
  * @param auth                   credentials a request must carry ({@code null}: none)
  * @param direct                 what Sluice answers itself ({@code respond}, {@code redirect}); {@code null}: the
  *                               request goes to {@code cluster}
+ * @param deliver                {@code direct} (default): forwarded while the client waits; {@code deferred}: stored
+ *                               durably, answered 202, delivered to {@code cluster} later (top-level {@code deferred})
  */
 public record RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
                           Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
                           int retries, RouteBuffering buffering, List<String> upgrades, RateLimit rateLimit,
-                          AuthConfig auth, DirectResponse direct) {
+                          AuthConfig auth, DirectResponse direct, Deliver deliver) {
+    /** How a request reaches the cluster. */
+    public enum Deliver { DIRECT, DEFERRED }
+
     public static final List<String> DEFAULT_UPGRADES = List.of("websocket");
     public static final int DEFAULT_RETRIES = 1;
     public static final int MAX_RETRIES = 5;
@@ -40,6 +45,15 @@ public record RouteConfig(RouteMatch match, String cluster, String rewritePathPr
         removeRequestHeaders = removeRequestHeaders == null ? List.of() : List.copyOf(removeRequestHeaders);
         buffering = buffering == null ? RouteBuffering.NONE : buffering;
         upgrades = upgrades == null ? DEFAULT_UPGRADES : List.copyOf(upgrades);
+        deliver = deliver == null ? Deliver.DIRECT : deliver;
+    }
+
+    public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
+                       Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
+                       int retries, RouteBuffering buffering, List<String> upgrades, RateLimit rateLimit,
+                       AuthConfig auth, DirectResponse direct) {
+        this(match, cluster, rewritePathPrefix, addRequestHeaders, removeRequestHeaders, timeout, retries, buffering,
+                upgrades, rateLimit, auth, direct, Deliver.DIRECT);
     }
 
     /** A route to {@code cluster}. */

@@ -23,7 +23,7 @@ final class RouteReader {
     /** Options of forwarding, meaningless on a route that answers itself. */
     private static final List<String> FORWARDING_KEYS = List.of("rewrite_path_prefix", "add_request_headers",
             "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
-            "buffer_response", "upgrades");
+            "buffer_response", "upgrades", "deliver");
 
     private final ValueReader values;
     /** Cluster names as written, even of clusters with problems, so a broken cluster does not also break its routes. */
@@ -45,7 +45,7 @@ final class RouteReader {
         }
         values.checkKeys(m, path, "match", "cluster", "rewrite_path_prefix", "add_request_headers",
                 "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
-                "buffer_response", "upgrades", "rate_limit", "auth", "respond", "redirect");
+                "buffer_response", "upgrades", "rate_limit", "auth", "respond", "redirect", "deliver");
         RouteMatch match = match(m, path);
         String action = action(m, path);
         String cluster = "cluster".equals(action) ? values.reference(m, path, "cluster", clusterNames, "cluster")
@@ -66,9 +66,11 @@ final class RouteReader {
         List<String> removeHeaders = removeRequestHeaders(m, path, addHeaders);
         Duration timeout = values.duration(m, path, "timeout", null);
         int retries = values.integer(m, path, "retries", RouteConfig.DEFAULT_RETRIES, 0, RouteConfig.MAX_RETRIES);
+        RouteConfig.Deliver deliver = direct != null ? RouteConfig.Deliver.DIRECT
+                : values.choice(m, path, "deliver", RouteConfig.Deliver.DIRECT, RouteConfig.Deliver.class);
         return new RouteConfig(match, cluster, rewritePathPrefix, addHeaders, removeHeaders, timeout, retries,
                 buffering(m, path), upgrades(m, path), values.rate(m, path, "rate_limit"), authReader.auth(m, path),
-                direct);
+                direct, deliver);
     }
 
     /**

@@ -15,10 +15,11 @@ import java.util.List;
  * @param shutdownTimeout how long a graceful shutdown (SIGTERM) waits for exchanges and tunnels in flight before
  *                        it cuts them (default 30s)
  * @param accessLog the access log, or {@code null} when the file has none
+ * @param deferred  journal and retries of routes with {@code deliver: deferred}
  */
 public record SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,
                            List<ClusterConfig> clusters, AdminConfig admin, BuffersConfig buffers,
-                           Duration shutdownTimeout, AccessLogConfig accessLog) {
+                           Duration shutdownTimeout, AccessLogConfig accessLog, DeferredConfig deferred) {
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
     public SluiceConfig {
@@ -26,6 +27,13 @@ public record SluiceConfig(int workers, Transport transport, List<ListenerConfig
         clusters = List.copyOf(clusters);
         buffers = buffers == null ? BuffersConfig.DEFAULTS : buffers;
         shutdownTimeout = shutdownTimeout == null ? DEFAULT_SHUTDOWN_TIMEOUT : shutdownTimeout;
+        deferred = deferred == null ? DeferredConfig.DEFAULTS : deferred;
+    }
+
+    public SluiceConfig(int workers, Transport transport, List<ListenerConfig> listeners,
+                        List<ClusterConfig> clusters, AdminConfig admin, BuffersConfig buffers,
+                        Duration shutdownTimeout, AccessLogConfig accessLog) {
+        this(workers, transport, listeners, clusters, admin, buffers, shutdownTimeout, accessLog, null);
     }
 
     /** Without an access log, with the default shutdown timeout. */
