@@ -70,6 +70,8 @@ public final class Sluice implements AutoCloseable {
     private AdminServer admin;
     /** {@code null}: no access log. */
     private AccessLog accessLog;
+    /** Store and forward; {@code null} until a configuration has a {@code deliver: deferred} route. */
+    private volatile io.sluice.deferred.DeferredDelivery deferred;
 
     /** The clusters of one configuration, by name. */
     private record Snapshot(SluiceConfig config, Map<String, Cluster> clusters) {
@@ -93,6 +95,7 @@ public final class Sluice implements AutoCloseable {
                 loops.put(loop, new ProxyLoop(loop, loops.size(), all, transports.channel(), bufferBudget,
                         spill));
             }
+            startDeferredIfUsed(config);
             health = new HealthChecker(all, transports.ioHandlerFactory(), transports.channel());
             if (config.accessLog() != null) {
                 accessLog = AccessLog.open(config.accessLog());
@@ -116,6 +119,24 @@ public final class Sluice implements AutoCloseable {
             loops.values().forEach(l -> l.eventLoop().execute(() -> l.preallocate(ByteBufAllocator.DEFAULT, perLoop)));
         }
         health.start();
+    }
+
+    /**
+     * Starts store and forward (recovering its journal) the first time a configuration has a {@code deliver:
+     * deferred} route; the journal directory of that configuration stays in use until the process ends.
+     */
+    private synchronized void startDeferredIfUsed(SluiceConfig config) throws IOException {
+        if (deferred != null || config.listeners().stream().flatMap(l -> l.routes().stream())
+                .noneMatch(r -> r.deliver() == io.sluice.config.RouteConfig.Deliver.DEFERRED)) {
+            return;
+        }
+        deferred = io.sluice.deferred.DeferredDelivery.start(config.deferred(), name -> snapshot.clusters().get(name));
+        loops.values().forEach(l -> l.deferred(deferred));
+    }
+
+    /** Store and forward, or {@code null} when no route has used it. */
+    public io.sluice.deferred.DeferredDelivery deferred() {
+        return deferred;
     }
 
     /**
@@ -286,6 +307,11 @@ public final class Sluice implements AutoCloseable {
             throw new IllegalStateException("reload refused, nothing changed: shutting down");
         }
         Snapshot before = snapshot;
+        try {
+            startDeferredIfUsed(next); // before its routes take requests; a journal that cannot open refuses the reload
+        } catch (IOException e) {
+            throw new IllegalStateException("reload refused, nothing changed: deferred journal: " + e, e);
+        }
         List<String> changes = new ArrayList<>();
         ClusterChanges c = ClusterChanges.between(before.clusters(), next.clusters(), changes);
         Map<String, BoundListener> current = listeners;
@@ -488,6 +514,9 @@ public final class Sluice implements AutoCloseable {
             }
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (deferred != null) {
+            deferred.close(); // what is not delivered stays in the journal for the next start
+        }
         if (accessLog != null) {
             accessLog.close(); // after the loops: what they logged last is written
         }

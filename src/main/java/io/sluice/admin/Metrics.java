@@ -67,7 +67,33 @@ final class Metrics {
         servers(out, servers);
         buffers(out, sluice);
         accessLog(out, sluice.accessLog());
+        deferred(out, sluice.deferred());
         return text.toString();
+    }
+
+    private static void deferred(PrometheusText out, io.sluice.deferred.DeferredDelivery deferred) {
+        if (deferred == null) {
+            return;
+        }
+        io.sluice.deferred.DeferredDelivery.Snapshot s = deferred.snapshot();
+        out.family("sluice_deferred_queue_depth", Type.GAUGE, "Deferred requests stored and not delivered yet.")
+                .sample(s.queueDepth());
+        out.family("sluice_deferred_oldest_age_seconds", Type.GAUGE,
+                "Age of the oldest deferred request not delivered yet (0 when none).")
+                .sample(s.oldestAgeMillis() / 1000.0);
+        out.family("sluice_deferred_accepted_total", Type.COUNTER,
+                "Deferred requests stored durably and answered 202, or refused (503: journal full or failing).")
+                .sample(s.accepted(), "result", "accepted")
+                .sample(s.refused(), "result", "refused");
+        out.family("sluice_deferred_delivered_total", Type.COUNTER, "Deferred requests a server answered with 2xx.")
+                .sample(s.delivered());
+        out.family("sluice_deferred_retries_total", Type.COUNTER, "Failed deliveries scheduled again after backoff.")
+                .sample(s.retries());
+        out.family("sluice_deferred_dead_letters_total", Type.COUNTER,
+                "Deferred requests given up on and moved to the dead-letter file.")
+                .sample(s.deadLetters());
+        out.family("sluice_deferred_journal_bytes", Type.GAUGE, "Bytes of journal segment files on disk.")
+                .sample(s.journalBytes());
     }
 
     private static void accessLog(PrometheusText out, AccessLog log) {

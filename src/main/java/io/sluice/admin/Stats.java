@@ -66,6 +66,7 @@ final class Stats {
         reloads.put("last_successful", sluice.lastReloadSucceeded());
         doc.put("reloads", reloads);
         doc.put("access_log", accessLog(sluice.accessLog()));
+        doc.put("deferred", deferred(sluice.deferred()));
         return doc;
     }
 
@@ -84,6 +85,23 @@ final class Stats {
         l.put("counts", h.counts());
         l.put("sum_ms", h.sumNanos() / 1e6);
         return l;
+    }
+
+    /** Store and forward; zeros (and {@code enabled: false}) while no route uses it. */
+    private static Map<String, Object> deferred(io.sluice.deferred.DeferredDelivery deferred) {
+        io.sluice.deferred.DeferredDelivery.Snapshot s = deferred == null
+                ? new io.sluice.deferred.DeferredDelivery.Snapshot(0, 0, 0, 0, 0, 0, 0, 0) : deferred.snapshot();
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("enabled", deferred != null);
+        d.put("queue_depth", s.queueDepth());
+        d.put("oldest_age_ms", s.oldestAgeMillis());
+        d.put("accepted", s.accepted());
+        d.put("refused", s.refused());
+        d.put("delivered", s.delivered());
+        d.put("retries", s.retries());
+        d.put("dead_letters", s.deadLetters());
+        d.put("journal_bytes", s.journalBytes());
+        return d;
     }
 
     private static Map<String, Object> buffers(Sluice sluice) {

@@ -74,6 +74,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private RequestBuffering buffering;
     /** A buffered body waiting for its exchange's server connection, still counted in the budget. */
     private RequestBuffering bufferedBody;
+    /** A request of a {@code deliver: deferred} route being read whole, or waiting for the journal; else null. */
+    private DeferredIntake intake;
     /** The real client named by the PROXY header of an {@code accept_proxy} listener, or {@code null}. */
     private ProxiedConnection proxied;
     /** The client's rates, when the listener's screen tracks clients; else {@code null}. */
@@ -238,6 +240,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
     private void step() {
         while (pending != null && phase != Phase.CLOSING) {
+            if (intake != null) {
+                if (!readDeferredBody()) {
+                    return;
+                }
+                continue;
+            }
             Exchange e = exchange;
             if (e != null && buffering != null) {
                 if (!bufferRequestBody(e)) {
@@ -365,6 +373,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             return sendLocal(answer, route.direct().status(), Termination.LOCAL, Termination.NONE, start, end,
                     keepAlive, close, p, route);
         }
+        if (route.deferred()) {
+            return defer(p, start, end, route, keepAlive, body);
+        }
         boolean upgrade = p.upgrade && p.http11 && body == null
                 && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
         Exchange e = newExchange(p, start, end, route, keepAlive, body, upgrade, headStartNanos);
@@ -385,6 +396,167 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         e.start();
         return true;
+    }
+
+    /**
+     * Starts storing a request of a {@code deliver: deferred} route: its head as the server would get it, then its
+     * body (read whole, bounded by {@code limits.body}), then one submission to the journal; reading stops until the
+     * journal answers (202 once durable, 503 when full).
+     */
+    private boolean defer(HeadParser p, int start, int end, Route route, boolean keepAlive, BodyFramer body) {
+        io.sluice.deferred.DeferredDelivery store = loop.deferred();
+        if (store == null) {
+            return answerWithoutServer(503, "", start, end, keepAlive, body != null, p, route);
+        }
+        ByteBuf head = HeadWriter.request(channel.alloc(), p, pending, start, end, clientAddress(), route, false);
+        String text;
+        try {
+            text = head.toString(StandardCharsets.ISO_8859_1);
+        } finally {
+            head.release();
+        }
+        int lineEnd = text.indexOf("\r\n");
+        String[] requestLine = text.substring(0, lineEnd).split(" ", 3);
+        String fields = text.substring(lineEnd + 2, Math.max(lineEnd + 2, text.length() - 2));
+        intake = new DeferredIntake(route, requestLine[0], requestLine[1], fields, body, p.method == Method.HEAD,
+                keepAlive, !p.http11 && keepAlive, p.contentLength, end - start);
+        pending.readerIndex(end);
+        phase = Phase.EXCHANGE;
+        if (body != null && p.expectContinue && p.http11) {
+            channel.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), channel.voidPromise());
+        }
+        timer.arm(listener.bodyIdleNanos);
+        return true;
+    }
+
+    /**
+     * Reads the body of the deferred request; once whole, submits it.
+     *
+     * @return whether processing goes on
+     */
+    private boolean readDeferredBody() {
+        DeferredIntake in = intake;
+        if (in.submitted) {
+            gate.pause(channel, ReadGate.AWAITING_SERVER); // the next request waits for this one's answer
+            return false;
+        }
+        if (in.framer != null) {
+            int from = pending.readerIndex();
+            int to = pending.writerIndex();
+            int end = in.framer.scan(pending, from, to, in.framer.isChunked() ? in : null);
+            if (end == BodyFramer.MALFORMED) {
+                refuseDeferred(400);
+                return false;
+            }
+            int stop = end < 0 ? to : end;
+            if (!in.framer.isChunked()) {
+                in.payload(pending, from, stop - from);
+            }
+            in.bytesIn += stop - from;
+            pending.readerIndex(stop);
+            if (in.body.size() > listener.limits.body()) {
+                refuseDeferred(413);
+                return false;
+            }
+            if (end < 0) {
+                timer.arm(listener.bodyIdleNanos);
+                releasePendingIfEmpty();
+                return false;
+            }
+        }
+        in.submitted = true;
+        timer.disarm();
+        gate.pause(channel, ReadGate.AWAITING_SERVER);
+        releasePendingIfEmpty();
+        loop.deferred().submit(in.route.cluster().name(), in.method, in.target, in.fields, in.body.toByteArray(),
+                channel.eventLoop(), new io.sluice.deferred.DeferredDelivery.Completion() {
+                    @Override
+                    public void accepted(String id) {
+                        deferredAnswer(in, 202, id);
+                    }
+
+                    @Override
+                    public void refused(int status) {
+                        deferredAnswer(in, status, null);
+                    }
+                });
+        return false;
+    }
+
+    private void releasePendingIfEmpty() {
+        if (pending != null && !pending.isReadable()) {
+            releasePending();
+        }
+    }
+
+    /** The journal answered (on this connection's loop): 202 with the id, or an error; then the next request. */
+    private void deferredAnswer(DeferredIntake in, int status, String id) {
+        if (intake != in || phase == Phase.CLOSING) {
+            return; // the client left meanwhile; a stored request is delivered all the same
+        }
+        intake = null;
+        boolean close = !in.keepAlive;
+        ByteBuf answer = id == null
+                ? LocalResponse.of(channel.alloc(), status, "", close, in.keepAlive10, in.toHead)
+                : LocalResponse.of(channel.alloc(), status, "accepted " + id + "\n", "X-Sluice-Delivery-Id: " + id
+                        + "\r\n", close, in.keepAlive10, in.toHead);
+        reportLocal(status, Termination.PROXY, id == null ? Termination.PHASE_REQUEST : Termination.NONE, null,
+                in.route, in.bytesIn, answer.readableBytes());
+        if (close) {
+            closeAs(answerCloseReason(status, in.keepAlive));
+        }
+        respondLocally(answer, close);
+        if (!close) {
+            requestFinished();
+            process();
+        }
+    }
+
+    /** Refuses the deferred request being read (malformed or too large a body) and closes. */
+    private void refuseDeferred(int status) {
+        DeferredIntake in = intake;
+        intake = null;
+        ByteBuf answer = LocalResponse.of(channel.alloc(), status, "", true, false, in.toHead);
+        reportLocal(status, Termination.PROXY, null, in.route, in.bytesIn, answer.readableBytes());
+        closeAs(ClientCloseReason.PROTOCOL_ERROR);
+        releasePending();
+        respondLocally(answer, true);
+    }
+
+    /** What is known of a deferred request while its body is read and the journal stores it. */
+    private static final class DeferredIntake implements BodyFramer.PayloadSink {
+        final Route route;
+        final String method;
+        final String target;
+        final String fields;
+        final BodyFramer framer;
+        final boolean toHead;
+        final boolean keepAlive;
+        final boolean keepAlive10;
+        final java.io.ByteArrayOutputStream body;
+        long bytesIn;
+        boolean submitted;
+
+        DeferredIntake(Route route, String method, String target, String fields, BodyFramer framer, boolean toHead,
+                       boolean keepAlive, boolean keepAlive10, long contentLength, int headBytes) {
+            this.route = route;
+            this.method = method;
+            this.target = target;
+            this.fields = fields;
+            this.framer = framer;
+            this.toHead = toHead;
+            this.keepAlive = keepAlive;
+            this.keepAlive10 = keepAlive10;
+            this.body = new java.io.ByteArrayOutputStream((int) Math.min(Math.max(contentLength, 0), 64 * 1024));
+            this.bytesIn = headBytes;
+        }
+
+        @Override
+        public void payload(ByteBuf buf, int index, int length) {
+            byte[] b = new byte[length];
+            buf.getBytes(index, b);
+            body.write(b, 0, length);
+        }
     }
 
     /**

@@ -41,6 +41,8 @@ public final class ProxyLoop {
     /** Memory and spill files of held responses, shared by every loop. */
     final BufferBudget budget;
     final SpillDirectory spill;
+    /** Store and forward of {@code deliver: deferred} routes; {@code null} when no route of the config uses it. */
+    private volatile io.sluice.deferred.DeferredDelivery deferred;
     private final int index;
     private final Class<? extends SocketChannel> channelType;
     private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
@@ -68,6 +70,15 @@ public final class ProxyLoop {
         this.budget = budget;
         this.spill = spill;
         clusters.forEach(this::add);
+    }
+
+    /** Sets the store of {@code deliver: deferred} routes (once, at start-up or by the reload that adds one). */
+    public void deferred(io.sluice.deferred.DeferredDelivery deferred) {
+        this.deferred = deferred;
+    }
+
+    io.sluice.deferred.DeferredDelivery deferred() {
+        return deferred;
     }
 
     /** Adds {@code cluster}'s balancer and pools; a server it took over from a cluster it replaces keeps its pool. */

@@ -164,6 +164,11 @@ public final class Route {
         return cluster;
     }
 
+    /** Whether requests are stored and answered 202, then delivered later ({@code deliver: deferred}). */
+    public boolean deferred() {
+        return config.deliver() == io.sluice.config.RouteConfig.Deliver.DEFERRED;
+    }
+
     /** What the route answers itself, or {@code null} when its requests go to {@link #cluster}. */
     public DirectResponse direct() {
         return direct;
