@@ -220,7 +220,11 @@ class ConfigLoaderTest {
         String yaml = readme.substring(start + "```yaml\n".length(), readme.indexOf("```", start + 1));
 
         SluiceConfig config = ConfigLoader.parse(yaml, "README.md");
-        assertThat(config.listeners().get(0).routes()).hasSize(4);
+        assertThat(config.listeners().get(0).routes()).hasSize(5);
+        assertThat(config.listeners().get(0).routes().get(3).deliver()).isEqualTo(RouteConfig.Deliver.DIRECT);
+        assertThat(config.deferred()).isEqualTo(DeferredConfig.DEFAULTS.journalDir().equals(
+                Path.of("/tmp/sluice-deferred")) ? DeferredConfig.DEFAULTS : config.deferred());
+        assertThat(config.deferred().backoffMax()).isEqualTo(DeferredConfig.DEFAULTS.backoffMax());
         assertThat(config.listeners().get(0).routes().get(1).direct().status()).isEqualTo(301);
         assertThat(config.listeners().get(0).routes().get(2).direct().action()).isEqualTo(DirectResponse.Action.RESPOND);
         assertThat(config.listeners().get(0).monitorUri()).isEqualTo("/sluice-health");
