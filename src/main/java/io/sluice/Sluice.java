@@ -15,6 +15,7 @@ import io.sluice.config.ClusterConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.deferred.DeferredDelivery;
 import io.sluice.health.HealthChecker;
 import io.sluice.http.ProxyLoop;
 import io.sluice.listener.ClientCloseReason;
@@ -71,7 +72,7 @@ public final class Sluice implements AutoCloseable {
     /** {@code null}: no access log. */
     private AccessLog accessLog;
     /** Store and forward; {@code null} until a configuration has a {@code deliver: deferred} route. */
-    private volatile io.sluice.deferred.DeferredDelivery deferred;
+    private volatile DeferredDelivery deferred;
 
     /** The clusters of one configuration, by name. */
     private record Snapshot(SluiceConfig config, Map<String, Cluster> clusters) {
@@ -130,12 +131,12 @@ public final class Sluice implements AutoCloseable {
                 .noneMatch(r -> r.deliver() == io.sluice.config.RouteConfig.Deliver.DEFERRED)) {
             return;
         }
-        deferred = io.sluice.deferred.DeferredDelivery.start(config.deferred(), name -> snapshot.clusters().get(name));
+        deferred = DeferredDelivery.start(config.deferred(), name -> snapshot.clusters().get(name));
         loops.values().forEach(l -> l.deferred(deferred));
     }
 
     /** Store and forward, or {@code null} when no route has used it. */
-    public io.sluice.deferred.DeferredDelivery deferred() {
+    public DeferredDelivery deferred() {
         return deferred;
     }
 

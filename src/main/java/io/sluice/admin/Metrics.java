@@ -8,6 +8,7 @@ import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
 import io.sluice.cluster.ServerState;
+import io.sluice.deferred.DeferredDelivery;
 import io.sluice.health.HealthChecker;
 import io.sluice.health.HealthStatus;
 import io.sluice.listener.ClientCloseReason;
@@ -71,11 +72,11 @@ final class Metrics {
         return text.toString();
     }
 
-    private static void deferred(PrometheusText out, io.sluice.deferred.DeferredDelivery deferred) {
+    private static void deferred(PrometheusText out, DeferredDelivery deferred) {
         if (deferred == null) {
             return;
         }
-        io.sluice.deferred.DeferredDelivery.Snapshot s = deferred.snapshot();
+        DeferredDelivery.Snapshot s = deferred.snapshot();
         out.family("sluice_deferred_queue_depth", Type.GAUGE, "Deferred requests stored and not delivered yet.")
                 .sample(s.queueDepth());
         out.family("sluice_deferred_oldest_age_seconds", Type.GAUGE,

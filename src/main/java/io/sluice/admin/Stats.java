@@ -6,6 +6,7 @@ import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
+import io.sluice.deferred.DeferredDelivery;
 import io.sluice.health.HealthChecker;
 import io.sluice.health.HealthStatus;
 import io.sluice.listener.ClientCloseReason;
@@ -88,9 +89,9 @@ final class Stats {
     }
 
     /** Store and forward; zeros (and {@code enabled: false}) while no route uses it. */
-    private static Map<String, Object> deferred(io.sluice.deferred.DeferredDelivery deferred) {
-        io.sluice.deferred.DeferredDelivery.Snapshot s = deferred == null
-                ? new io.sluice.deferred.DeferredDelivery.Snapshot(0, 0, 0, 0, 0, 0, 0, 0) : deferred.snapshot();
+    private static Map<String, Object> deferred(DeferredDelivery deferred) {
+        DeferredDelivery.Snapshot s = deferred == null
+                ? new DeferredDelivery.Snapshot(0, 0, 0, 0, 0, 0, 0, 0) : deferred.snapshot();
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("enabled", deferred != null);
         d.put("queue_depth", s.queueDepth());

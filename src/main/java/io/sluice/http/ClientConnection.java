@@ -10,6 +10,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.sluice.cluster.CloseReason;
 import io.sluice.config.Balance;
 import io.sluice.config.RouteBuffering;
+import io.sluice.deferred.DeferredDelivery;
 import io.sluice.listener.ClientCloseReason;
 import io.sluice.listener.ClientState;
 import io.sluice.listener.Screen;
@@ -404,7 +405,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      * journal answers (202 once durable, 503 when full).
      */
     private boolean defer(HeadParser p, int start, int end, Route route, boolean keepAlive, BodyFramer body) {
-        io.sluice.deferred.DeferredDelivery store = loop.deferred();
+        DeferredDelivery store = loop.deferred();
         if (store == null) {
             return answerWithoutServer(503, "", start, end, keepAlive, body != null, p, route);
         }
@@ -469,7 +470,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         gate.pause(channel, ReadGate.AWAITING_SERVER);
         releasePendingIfEmpty();
         loop.deferred().submit(in.route.cluster().name(), in.method, in.target, in.fields, in.body.toByteArray(),
-                channel.eventLoop(), new io.sluice.deferred.DeferredDelivery.Completion() {
+                channel.eventLoop(), new DeferredDelivery.Completion() {
                     @Override
                     public void accepted(String id) {
                         deferredAnswer(in, 202, id);

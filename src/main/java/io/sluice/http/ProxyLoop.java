@@ -14,6 +14,7 @@ import io.sluice.buffer.SpillDirectory;
 import io.sluice.cluster.Balancer;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
+import io.sluice.deferred.DeferredDelivery;
 import io.sluice.listener.ClientCloseReason;
 import io.sluice.pool.ServerPool;
 import io.sluice.tcp.EpollRegistration;
@@ -42,7 +43,7 @@ public final class ProxyLoop {
     final BufferBudget budget;
     final SpillDirectory spill;
     /** Store and forward of {@code deliver: deferred} routes; {@code null} when no route of the config uses it. */
-    private volatile io.sluice.deferred.DeferredDelivery deferred;
+    private volatile DeferredDelivery deferred;
     private final int index;
     private final Class<? extends SocketChannel> channelType;
     private final Map<Server, ServerPool> pools = new IdentityHashMap<>();
@@ -73,11 +74,11 @@ public final class ProxyLoop {
     }
 
     /** Sets the store of {@code deliver: deferred} routes (once, at start-up or by the reload that adds one). */
-    public void deferred(io.sluice.deferred.DeferredDelivery deferred) {
+    public void deferred(DeferredDelivery deferred) {
         this.deferred = deferred;
     }
 
-    io.sluice.deferred.DeferredDelivery deferred() {
+    DeferredDelivery deferred() {
         return deferred;
     }
 

@@ -6,6 +6,8 @@ import io.sluice.config.ConfigLoader;
 import io.sluice.testing.Await;
 import io.sluice.testing.IntegrationTest;
 import io.sluice.testing.ProxyFixture;
+import io.sluice.testing.RawHttpClient;
+import io.sluice.testing.RawResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -114,5 +117,72 @@ class DeferredDeliveryTest {
         assertThat(after.get("delivered").asLong()).isEqualTo(N + duplicates.get());
         assertThat(after.get("retries").asLong()).isPositive();
         assertThat(after.get("dead_letters").asLong()).isZero();
+    }
+
+    private void startDeferred(int port, String more) {
+        proxy.start(ConfigLoader.parse("workers: " + ProxyFixture.workers() + "\n"
+                + "listeners:\n"
+                + "  - name: web\n"
+                + "    address: 127.0.0.1:0\n"
+                + "    limits: { body: 1KiB }\n"
+                + "    routes:\n"
+                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n"
+                + "clusters:\n"
+                + "  - { name: api, servers: [ { address: 127.0.0.1:" + port + " } ] }\n"
+                + "admin: { address: 127.0.0.1:0 }\n"
+                + "deferred:\n"
+                + "  journal_dir: " + journal + "\n"
+                + "  backoff: { initial: 10ms, max: 20ms }\n"
+                + more, "sluice.yaml"));
+    }
+
+    @Test
+    void aRequestNeverDeliveredWithinMaxAttemptsGoesToTheDeadLetters() throws Exception {
+        startDeferred(ProxyFixture.deadAddress().getPort(), "  max_attempts: 2\n");
+        HttpResponse<String> r = proxy.http().send(HttpRequest.newBuilder(proxy.uri("/orders/lost"))
+                .POST(HttpRequest.BodyPublishers.ofString("lost")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(202);
+        String id = r.headers().firstValue("X-Sluice-Delivery-Id").orElseThrow();
+        Await.until(() -> proxy.statsNow().get("deferred").get("dead_letters").asLong() == 1, Duration.ofSeconds(10),
+                () -> "not dead-lettered: " + proxy.statsNow().get("deferred"));
+        JsonNode stats = proxy.statsNow().get("deferred");
+        assertThat(stats.get("queue_depth").asLong()).isZero();
+        assertThat(stats.get("delivered").asLong()).isZero();
+        assertThat(Files.readAllBytes(journal.resolve("dead-letters.log")))
+                .as("the dead-letter file keeps the record").isNotEmpty();
+        assertThat(new String(Files.readAllBytes(journal.resolve("dead-letters.log")),
+                StandardCharsets.ISO_8859_1)).contains(id);
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413AndAChunkedOneIsStoredWhole() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        startDeferred(port, "");
+        HttpResponse<String> big = proxy.http().send(HttpRequest.newBuilder(proxy.uri("/orders/big"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(2000))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(big.statusCode()).isEqualTo(413);
+        RawResponse chunked;
+        try (RawHttpClient c = proxy.connect()) {
+            c.send("POST /orders/chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+            chunked = c.readResponse();
+        }
+        assertThat(chunked.status()).isEqualTo(202);
+        Map<String, String> received = new ConcurrentHashMap<>();
+        server = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 8);
+        server.createContext("/", exchange -> {
+            received.put(exchange.getRequestHeaders().getFirst("Idempotency-Key"),
+                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+        Await.until(() -> received.size() == 1, Duration.ofSeconds(10), () -> "not delivered");
+        assertThat(received).containsEntry(chunked.header("X-Sluice-Delivery-Id"), "hello world");
+        assertThat(proxy.statsNow().get("deferred").get("accepted").asLong()).isEqualTo(1);
     }
 }
