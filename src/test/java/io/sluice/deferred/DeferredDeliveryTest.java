@@ -185,4 +185,58 @@ class DeferredDeliveryTest {
         assertThat(received).containsEntry(chunked.header("X-Sluice-Delivery-Id"), "hello world");
         assertThat(proxy.statsNow().get("deferred").get("accepted").asLong()).isEqualTo(1);
     }
+
+    @Test
+    void aFullJournalAnswers503UntilDeliveriesFreeIt() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        proxy.start(ConfigLoader.parse("workers: " + ProxyFixture.workers() + "\n"
+                + "listeners:\n"
+                + "  - name: web\n"
+                + "    address: 127.0.0.1:0\n"
+                + "    limits: { body: 256KiB }\n"
+                + "    routes:\n"
+                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n"
+                + "clusters:\n"
+                + "  - { name: api, servers: [ { address: 127.0.0.1:" + port + " } ] }\n"
+                + "admin: { address: 127.0.0.1:0 }\n"
+                + "deferred:\n"
+                + "  journal_dir: " + journal + "\n"
+                + "  backoff: { initial: 10ms, max: 20ms }\n"
+                + "  max_journal_bytes: 1MiB\n"
+                + "  segment_bytes: 64KiB\n", "sluice.yaml"));
+        String body = "x".repeat(250 * 1024);
+        int accepted = 0;
+        int status;
+        do {
+            status = post("/orders/" + accepted, body);
+            if (status == 202) {
+                accepted++;
+            }
+        } while (status == 202 && accepted < 10);
+        assertThat(status).as("the journal holds at most max_journal_bytes").isEqualTo(503);
+        assertThat(accepted).isEqualTo(4);
+
+        AtomicInteger received = new AtomicInteger();
+        server = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 8);
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            received.incrementAndGet();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+        Await.until(() -> proxy.statsNow().get("deferred").get("journal_bytes").asLong() < 512 * 1024,
+                Duration.ofSeconds(10), () -> "delivered segments not deleted: " + proxy.statsNow().get("deferred"));
+        assertThat(received.get()).isGreaterThanOrEqualTo(4);
+        assertThat(post("/orders/after", body)).as("room again once delivered").isEqualTo(202);
+    }
+
+    private int post(String path, String body) throws Exception {
+        return proxy.http().send(HttpRequest.newBuilder(proxy.uri(path)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode();
+    }
 }
