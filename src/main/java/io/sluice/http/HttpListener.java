@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.sluice.config.ListenerConfig;
 import io.sluice.config.ListenerLimits;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.Latest;
 import io.sluice.listener.ClientCloseReason;
 import io.sluice.listener.ListenerStats;
 import io.sluice.listener.Screen;
@@ -39,21 +40,8 @@ public final class HttpListener {
     final byte[] monitorUri;
     /** Screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}. */
     private final Screen screen;
-    /**
-     * Where every generation of this listener finds the current one. Shared rather than chained from generation to
-     * generation, and the only thing the socket's initializer holds: a generation no connection uses any more is
-     * let go, with the clusters its routes named.
-     */
-    private Latest latest = new Latest(this);
-
-    /** The current generation of a listener. */
-    private static final class Latest {
-        volatile HttpListener current;
-
-        Latest(HttpListener first) {
-            current = first;
-        }
-    }
+    /** Where every generation of this listener finds the current one (the only thing its socket holds). */
+    private Latest<HttpListener> latest = new Latest<>(this);
     /** Why the listener drains ({@code shutdown} or {@code reload}), or {@code null} while it does not. */
     private volatile ClientCloseReason drainReason;
 
@@ -91,12 +79,12 @@ public final class HttpListener {
     /** A reload made {@code next} the listener's configuration from now on (same socket, limiter and screen). */
     public void replaceWith(HttpListener next) {
         next.latest = latest; // before it is published, below
-        latest.current = next;
+        latest.replaceWith(next);
     }
 
     /** The current generation: this one, or the last one a reload put in its place. */
     HttpListener current() {
-        return latest.current;
+        return latest.current();
     }
 
     /** From now on every answer closes its connection: the listener stops (shutdown, or removed by a reload). */
@@ -119,11 +107,11 @@ public final class HttpListener {
     }
 
     /** Static, so that the socket holds no generation, only where to find the current one. */
-    private static ChannelHandler clientInitializer(Latest latest, Map<EventLoop, ProxyLoop> loops) {
+    private static ChannelHandler clientInitializer(Latest<HttpListener> latest, Map<EventLoop, ProxyLoop> loops) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
-                HttpListener listener = latest.current;
+                HttpListener listener = latest.current();
                 if (listener.config.acceptProxy()) {
                     channel.pipeline().addLast(new ProxyHeaderReader(listener.requestHeaderNanos, listener.screen));
                 }

@@ -8,6 +8,7 @@ import io.sluice.cluster.Cluster;
 import io.sluice.config.ListenerConfig;
 import io.sluice.http.ProxyLoop;
 import io.sluice.listener.AcceptLimiter;
+import io.sluice.listener.Latest;
 import io.sluice.listener.ListenerStats;
 import io.sluice.listener.Screen;
 import io.sluice.telemetry.AccessLog;
@@ -28,21 +29,8 @@ public final class TcpListener {
     /** {@code null}: no access log. */
     final AccessLog accessLog;
     private final Screen screen;
-    /**
-     * Where every generation of this listener finds the current one. Shared rather than chained from generation to
-     * generation, and the only thing the socket's initializer holds: a generation no connection uses any more is
-     * let go, with the clusters its routes named.
-     */
-    private Latest latest = new Latest(this);
-
-    /** The current generation of a listener. */
-    private static final class Latest {
-        volatile TcpListener current;
-
-        Latest(TcpListener first) {
-            current = first;
-        }
-    }
+    /** Where every generation of this listener finds the current one (the only thing its socket holds). */
+    private Latest<TcpListener> latest = new Latest<>(this);
 
     /**
      * @param screen    screens clients named by PROXY headers ({@code accept_proxy}), or {@code null}
@@ -61,7 +49,7 @@ public final class TcpListener {
     /** A reload made {@code next} the listener's configuration for new connections (same socket and limiter). */
     public void replaceWith(TcpListener next) {
         next.latest = latest; // before it is published, below
-        latest.current = next;
+        latest.replaceWith(next);
     }
 
     /** The handler of accepted connections; they must be accepted with auto-read off. */
@@ -70,11 +58,11 @@ public final class TcpListener {
     }
 
     /** Static, so that the socket holds no generation, only where to find the current one. */
-    private static ChannelHandler clientInitializer(Latest latest, Map<EventLoop, ProxyLoop> loops) {
+    private static ChannelHandler clientInitializer(Latest<TcpListener> latest, Map<EventLoop, ProxyLoop> loops) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
-                TcpListener listener = latest.current;
+                TcpListener listener = latest.current();
                 if (listener.config.splice()) {
                     channel.config().setRecvByteBufAllocator(new SplicedBytes());
                 }
