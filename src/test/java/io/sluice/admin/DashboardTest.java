@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.fail;
  * for both servers to show up, for the connection and requests/s charts to draw, checks the percentile function on
  * fixed histograms, drains a server with its button, shows the disconnected state when /stats fails, and saves a
  * screenshot. The drain is then checked through /stats. Needs {@value #CHROMIUM} and {@code npm ci} in
- * {@code src/test/js} (.ci/run does both); without them the test fails saying so, rather than skipping.
+ * {@code src/test/js} (.ci/run installs Chromium, the build runs npm ci); without them the test fails saying so,
+ * rather than skipping.
  */
 @IntegrationTest
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -133,7 +134,7 @@ class DashboardTest {
             fail("DashboardTest needs Debian's Chromium at %s: apt-get install chromium (.ci/run installs it)", CHROMIUM);
         }
         if (!Files.isDirectory(SCRIPTS.resolve("node_modules/playwright-core"))) {
-            fail("DashboardTest needs playwright-core: npm ci --prefix %s (.ci/run runs it)", SCRIPTS);
+            fail("DashboardTest needs playwright-core: npm ci --prefix %s (mvn verify runs it)", SCRIPTS);
         }
     }
 }
