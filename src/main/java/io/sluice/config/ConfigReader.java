@@ -2,7 +2,6 @@ package io.sluice.config;
 
 import io.sluice.config.Node.Mapping;
 import io.sluice.config.Node.Scalar;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -264,7 +263,7 @@ final class ConfigReader {
         values.checkKeys(m, path, "journal_dir", "max_attempts", "give_up_after", "backoff", "max_journal_bytes",
                 "segment_bytes");
         DeferredConfig d = DeferredConfig.DEFAULTS;
-        Path dir = directory(m, path, "journal_dir", d.journalDir());
+        Path dir = values.directory(m, path, "journal_dir", d.journalDir());
         int maxAttempts = values.integer(m, path, "max_attempts", d.maxAttempts(), 0, 1_000_000);
         Duration giveUpAfter = values.duration(m, path, "give_up_after", d.giveUpAfter());
         Duration initial = d.backoffInitial();
@@ -291,25 +290,7 @@ final class ConfigReader {
      * or can be written is not checked, so that {@code sluice check} gives the same answer on any machine.
      */
     private Path spillDir(Mapping buffers, String path, Path defaultValue) {
-        return directory(buffers, path, "spill_dir", defaultValue);
-    }
-
-    private Path directory(Mapping buffers, String path, String key, Path defaultValue) {
-        Scalar s = values.scalar(buffers, path, key, false, "a string");
-        if (s == null) {
-            return defaultValue;
-        }
-        return values.parsed(s, Node.child(path, key), text -> {
-            if (text.isBlank()) {
-                throw new IllegalArgumentException("expected a directory, got \"" + text + "\"");
-            }
-            try {
-                return Path.of(text);
-            } catch (InvalidPathException e) {
-                // The text is left out: what makes a path invalid (a NUL on Unix) does not print.
-                throw new IllegalArgumentException("bad directory (" + e.getReason() + ")");
-            }
-        }, defaultValue);
+        return values.directory(buffers, path, "spill_dir", defaultValue);
     }
 
     // ---- cross checks

@@ -27,11 +27,12 @@ import java.util.Map;
  *                               request goes to {@code cluster}
  * @param deliver                {@code direct} (default): forwarded while the client waits; {@code deferred}: stored
  *                               durably, answered 202, delivered to {@code cluster} later (top-level {@code deferred})
+ * @param cache                  the route's HTTP cache; {@code null}: none
  */
 public record RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
                           Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
                           int retries, RouteBuffering buffering, List<String> upgrades, RateLimit rateLimit,
-                          AuthConfig auth, DirectResponse direct, Deliver deliver) {
+                          AuthConfig auth, DirectResponse direct, Deliver deliver, RouteCache cache) {
     /** How a request reaches the cluster. */
     public enum Deliver { DIRECT, DEFERRED }
 
@@ -46,6 +47,14 @@ public record RouteConfig(RouteMatch match, String cluster, String rewritePathPr
         buffering = buffering == null ? RouteBuffering.NONE : buffering;
         upgrades = upgrades == null ? DEFAULT_UPGRADES : List.copyOf(upgrades);
         deliver = deliver == null ? Deliver.DIRECT : deliver;
+    }
+
+    public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,
+                       Map<String, String> addRequestHeaders, List<String> removeRequestHeaders, Duration timeout,
+                       int retries, RouteBuffering buffering, List<String> upgrades, RateLimit rateLimit,
+                       AuthConfig auth, DirectResponse direct, Deliver deliver) {
+        this(match, cluster, rewritePathPrefix, addRequestHeaders, removeRequestHeaders, timeout, retries, buffering,
+                upgrades, rateLimit, auth, direct, deliver, null);
     }
 
     public RouteConfig(RouteMatch match, String cluster, String rewritePathPrefix,

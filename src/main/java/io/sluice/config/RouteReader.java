@@ -3,6 +3,7 @@ package io.sluice.config;
 import io.sluice.config.Node.Mapping;
 import io.sluice.config.Node.Scalar;
 import io.sluice.config.Node.Sequence;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +24,8 @@ final class RouteReader {
     /** Options of forwarding, meaningless on a route that answers itself. */
     private static final List<String> FORWARDING_KEYS = List.of("rewrite_path_prefix", "add_request_headers",
             "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
-            "buffer_response", "upgrades", "deliver");
+            "buffer_response", "upgrades", "deliver", "cache");
+    private static final long MIB = 1L << 20;
 
     private final ValueReader values;
     /** Cluster names as written, even of clusters with problems, so a broken cluster does not also break its routes. */
@@ -45,7 +47,7 @@ final class RouteReader {
         }
         values.checkKeys(m, path, "match", "cluster", "rewrite_path_prefix", "add_request_headers",
                 "remove_request_headers", "timeout", "retries", "buffer_request", "max_request_buffer", "overflow",
-                "buffer_response", "upgrades", "rate_limit", "auth", "respond", "redirect", "deliver");
+                "buffer_response", "upgrades", "rate_limit", "auth", "respond", "redirect", "deliver", "cache");
         RouteMatch match = match(m, path);
         String action = action(m, path);
         String cluster = "cluster".equals(action) ? values.reference(m, path, "cluster", clusterNames, "cluster")
@@ -68,9 +70,49 @@ final class RouteReader {
         int retries = values.integer(m, path, "retries", RouteConfig.DEFAULT_RETRIES, 0, RouteConfig.MAX_RETRIES);
         RouteConfig.Deliver deliver = direct != null ? RouteConfig.Deliver.DIRECT
                 : values.choice(m, path, "deliver", RouteConfig.Deliver.DIRECT, RouteConfig.Deliver.class);
+        RouteCache cache = direct != null ? null : cache(m, path);
+        if (cache != null && deliver == RouteConfig.Deliver.DEFERRED) {
+            values.problem(m.entry("cache").keyLine(), Node.child(path, "cache"),
+                    "cache applies to requests forwarded while the client waits; this route has deliver: deferred");
+        }
         return new RouteConfig(match, cluster, rewritePathPrefix, addHeaders, removeHeaders, timeout, retries,
                 buffering(m, path), upgrades(m, path), values.rate(m, path, "rate_limit"), authReader.auth(m, path),
-                direct, deliver);
+                direct, deliver, cache);
+    }
+
+    /** The route's {@code cache} section, {@code null} when absent; {@code cache: {}} takes every default. */
+    private RouteCache cache(Mapping route, String routePath) {
+        Node.Entry entry = route.entry("cache");
+        if (entry == null) {
+            return null;
+        }
+        String path = Node.child(routePath, "cache");
+        Mapping m = entry.value() instanceof Scalar s && s.text() == null ? null : values.mapping(route, routePath,
+                "cache");
+        if (m == null) {
+            return entry.value() instanceof Scalar s && s.text() == null ? defaultCache() : null;
+        }
+        values.checkKeys(m, path, "max_memory", "max_object", "lock_timeout", "disk_dir", "disk_max");
+        long maxMemory = values.longSize(m, path, "max_memory", RouteCache.DEFAULT_MAX_MEMORY, MIB, 1L << 40);
+        long maxObject = values.longSize(m, path, "max_object", RouteCache.DEFAULT_MAX_OBJECT, 1, 1L << 30);
+        if (maxObject > maxMemory) {
+            Node.Entry e = m.entry("max_object");
+            values.problem(e == null ? m.line() : e.keyLine(), Node.child(path, "max_object"), "max_object ("
+                    + Sizes.format(maxObject) + ") must not exceed max_memory (" + Sizes.format(maxMemory) + ")");
+        }
+        Duration lockTimeout = values.duration(m, path, "lock_timeout", RouteCache.DEFAULT_LOCK_TIMEOUT);
+        Path diskDir = values.directory(m, path, "disk_dir", null);
+        long diskMax = values.longSize(m, path, "disk_max", RouteCache.DEFAULT_DISK_MAX, MIB, 1L << 50);
+        if (diskDir == null && m.entry("disk_max") != null) {
+            values.problem(m.entry("disk_max").keyLine(), Node.child(path, "disk_max"),
+                    "disk_max needs disk_dir (where the disk tier keeps its files)");
+        }
+        return new RouteCache(maxMemory, maxObject, lockTimeout, diskDir, diskMax);
+    }
+
+    private static RouteCache defaultCache() {
+        return new RouteCache(RouteCache.DEFAULT_MAX_MEMORY, RouteCache.DEFAULT_MAX_OBJECT,
+                RouteCache.DEFAULT_LOCK_TIMEOUT, null, RouteCache.DEFAULT_DISK_MAX);
     }
 
     /**

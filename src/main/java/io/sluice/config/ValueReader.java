@@ -3,6 +3,8 @@ package io.sluice.config;
 import io.sluice.config.Node.Mapping;
 import io.sluice.config.Node.Scalar;
 import io.sluice.config.Node.Sequence;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,6 +128,28 @@ final class ValueReader {
     Duration durationOrZero(Mapping m, String path, String key, Duration defaultValue) {
         Scalar s = scalar(m, path, key, false, "a string");
         return s == null ? defaultValue : parsed(s, Node.child(path, key), Durations::parseOrZero, defaultValue);
+    }
+
+    /**
+     * A directory, taken as written: a relative one is relative to the working directory at start-up, and whether it
+     * exists or can be written is not checked, so that {@code sluice check} gives the same answer on any machine.
+     */
+    Path directory(Mapping m, String path, String key, Path defaultValue) {
+        Scalar s = scalar(m, path, key, false, "a string");
+        if (s == null) {
+            return defaultValue;
+        }
+        return parsed(s, Node.child(path, key), text -> {
+            if (text.isBlank()) {
+                throw new IllegalArgumentException("expected a directory, got \"" + text + "\"");
+            }
+            try {
+                return Path.of(text);
+            } catch (InvalidPathException e) {
+                // The text is left out: what makes a path invalid (a NUL on Unix) does not print.
+                throw new IllegalArgumentException("bad directory (" + e.getReason() + ")");
+            }
+        }, defaultValue);
     }
 
     int size(Mapping m, String path, String key, int defaultValue, int min, int max) {

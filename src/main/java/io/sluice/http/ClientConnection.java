@@ -5,8 +5,14 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.cache.CacheDecision;
+import io.sluice.cache.CacheRequest;
+import io.sluice.cache.CachedResponse;
+import io.sluice.cache.ResponseCache;
 import io.sluice.cluster.CloseReason;
 import io.sluice.config.Balance;
 import io.sluice.config.RouteBuffering;
@@ -25,8 +31,11 @@ import io.sluice.telemetry.Termination;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one handler of a client connection: reads request heads, starts one {@link Exchange} per request, feeds it
@@ -77,6 +86,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private RequestBuffering bufferedBody;
     /** A request of a {@code deliver: deferred} route being read whole, or waiting for the journal; else null. */
     private DeferredIntake intake;
+    /** A request waiting for another request's fetch of the same URL (request collapsing); else null. */
+    private CacheWait cacheWait;
     /** The real client named by the PROXY header of an {@code accept_proxy} listener, or {@code null}. */
     private ProxiedConnection proxied;
     /** The client's rates, when the listener's screen tracks clients; else {@code null}. */
@@ -159,6 +170,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             // a head cut short: no answer, but a request all the same
             reportLocal(0, Termination.CLIENT, null, null, pending == null ? 0 : pending.readableBytes(), 0);
         }
+        if (cacheWait != null) {
+            CacheWait w = cacheWait;
+            cacheWait = null;
+            w.timeout.cancel(false);
+            w.exchange.clientGone(Termination.CLIENT);
+        }
         listener.stats.countClose(closeReason != null ? closeReason
                 : transportFailed ? ClientCloseReason.RESET
                 : phase == Phase.IDLE && exchange == null ? ClientCloseReason.CLIENT_CLOSE
@@ -202,7 +219,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
     /** Once nothing more can come from a half-closed client and nothing is in flight, closes after the answers. */
     private void closeIfInputEnded() {
-        if (inputEnded && exchange == null && phase != Phase.CLOSING) {
+        if (inputEnded && exchange == null && cacheWait == null && phase != Phase.CLOSING) {
             if (phase == Phase.HEAD) {
                 // a head cut short by the FIN
                 reportLocal(0, Termination.CLIENT, null, null, pending == null ? 0 : pending.readableBytes(), 0);
@@ -241,6 +258,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
     private void step() {
         while (pending != null && phase != Phase.CLOSING) {
+            if (cacheWait != null) {
+                gate.pause(channel, ReadGate.AWAITING_SERVER); // the next request waits for this one's answer
+                return;
+            }
             if (intake != null) {
                 if (!readDeferredBody()) {
                     return;
@@ -377,6 +398,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         if (route.deferred()) {
             return defer(p, start, end, route, keepAlive, body);
         }
+        ResponseCache cache = route.cache();
+        if (cache != null) {
+            if ((p.method == Method.GET || p.method == Method.HEAD) && body == null && !p.upgrade) {
+                return cached(cache, p, start, end, route, keepAlive);
+            }
+            if (p.method != Method.OPTIONS && p.method != Method.TRACE && p.method != Method.GET
+                    && p.method != Method.HEAD) {
+                cache.invalidate(CacheHeads.key(p, pending)); // the request may change what is stored
+            }
+        }
         boolean upgrade = p.upgrade && p.http11 && body == null
                 && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
         Exchange e = newExchange(p, start, end, route, keepAlive, body, upgrade, headStartNanos);
@@ -397,6 +428,144 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         e.start();
         return true;
+    }
+
+    /**
+     * A GET or HEAD request on a route with a cache: answered from what is stored, or sent to the server (the answer
+     * stored if it may be), or parked until another request's fetch of the same URL ends.
+     */
+    private boolean cached(ResponseCache cache, HeadParser p, int start, int end, Route route, boolean keepAlive) {
+        CacheRequest request = CacheHeads.request(p, pending);
+        CacheWait wait = new CacheWait(cache, request, keepAlive, !p.http11 && keepAlive);
+        CacheDecision d = cache.decide(request, System.currentTimeMillis(), channel.eventLoop(),
+                () -> cacheWoken(wait));
+        if (d.kind == CacheDecision.Kind.HIT) {
+            boolean notModified = request.notModified(d.stored);
+            long size = writeStored(d.stored, wait, notModified, "sluice; hit");
+            if (size >= 0) {
+                reportLocal(notModified ? 304 : d.stored.status, Termination.NONE, Termination.NONE, p, route,
+                        end - start, size);
+                pending.readerIndex(end);
+                answeredFromCache(wait);
+                return true;
+            }
+            cache.lost(request);
+            d = cache.decide(request, System.currentTimeMillis(), null, null);
+        }
+        if (d.kind == CacheDecision.Kind.UNAVAILABLE) {
+            return answerWithoutServer(504, "", start, end, keepAlive, false, p, route);
+        }
+        Exchange e = newExchange(p, start, end, route, keepAlive, null, false, headStartNanos);
+        pending.readerIndex(end);
+        phase = Phase.EXCHANGE;
+        timer.disarm();
+        if (d.kind == CacheDecision.Kind.WAIT) {
+            // not timed as the client's: the wait is ours, bounded by lock_timeout
+            wait.exchange = e;
+            wait.timeout = loop.loop.schedule(() -> cacheWoken(wait), cache.config().lockTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+            cacheWait = wait;
+            return true;
+        }
+        startCached(e, d);
+        return true;
+    }
+
+    /** Starts the exchange of a request the cache did not answer: its response stored, or marked as passed. */
+    private void startCached(Exchange e, CacheDecision d) {
+        if (d.kind == CacheDecision.Kind.FETCH) {
+            e.cache(d.fill);
+        } else {
+            e.cacheStatus(d.cacheStatus);
+        }
+        exchange = e;
+        e.start();
+    }
+
+    /**
+     * The fetch this request waited for ended, or the wait timed out: the request is answered with what was stored
+     * meanwhile, or goes to the server (without waiting again).
+     */
+    private void cacheWoken(CacheWait w) {
+        if (cacheWait != w) {
+            return; // the client left
+        }
+        cacheWait = null;
+        w.timeout.cancel(false);
+        gate.resume(channel, ReadGate.AWAITING_SERVER);
+        CacheDecision d = w.cache.decide(w.request, System.currentTimeMillis(), null, null);
+        if (d.kind == CacheDecision.Kind.HIT) {
+            boolean notModified = w.request.notModified(d.stored);
+            long size = writeStored(d.stored, w, notModified, "sluice; hit; collapsed");
+            if (size >= 0) {
+                w.exchange.answeredFromCache(notModified ? 304 : d.stored.status, size);
+                answeredFromCache(w);
+                if (phase != Phase.CLOSING && pending != null) {
+                    process();
+                }
+                return;
+            }
+            w.cache.lost(w.request);
+            d = w.cache.decide(w.request, System.currentTimeMillis(), null, null);
+        }
+        startCached(w.exchange, d);
+    }
+
+    /**
+     * Writes an answer made from {@code stored} (not flushed).
+     *
+     * @return its size in bytes, or -1 when its body's file in the disk tier is gone (nothing written)
+     */
+    private long writeStored(CachedResponse stored, CacheWait w, boolean notModified, String cacheStatus) {
+        boolean body = CacheHeads.hasBody(stored, notModified, w.request.isHead());
+        FileChannel file = null;
+        if (body && stored.file != null) {
+            try {
+                file = FileChannel.open(stored.file, StandardOpenOption.READ);
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+        long now = System.currentTimeMillis();
+        ByteBuf head = CacheHeads.answer(channel.alloc(), stored, notModified, stored.ageSeconds(now),
+                cacheStatus + "; ttl=" + stored.ttlSeconds(now), !w.keepAlive, w.keepAlive10);
+        long size = head.readableBytes() + (body ? stored.bodyLength : 0);
+        channel.write(head, channel.voidPromise());
+        if (file != null) {
+            channel.write(new DefaultFileRegion(file, 0, stored.bodyLength), channel.voidPromise());
+        } else if (body) {
+            channel.write(Unpooled.wrappedBuffer(stored.body), channel.voidPromise());
+        }
+        return size;
+    }
+
+    /** After an answer from the cache: the connection closes, or waits for the next request. */
+    private void answeredFromCache(CacheWait w) {
+        if (w.keepAlive) {
+            channel.flush();
+            requestFinished();
+        } else {
+            closeAs(keepAliveEnd());
+            closeAfterFlush(false);
+        }
+    }
+
+    /** What a request parked by the cache needs when it is woken: the cache's view of it and its connection's. */
+    private static final class CacheWait {
+        final ResponseCache cache;
+        final CacheRequest request;
+        final boolean keepAlive;
+        final boolean keepAlive10;
+        /** Its exchange, not started: it starts if the request goes to the server after all. */
+        Exchange exchange;
+        ScheduledFuture<?> timeout;
+
+        CacheWait(ResponseCache cache, CacheRequest request, boolean keepAlive, boolean keepAlive10) {
+            this.cache = cache;
+            this.request = request;
+            this.keepAlive = keepAlive;
+            this.keepAlive10 = keepAlive10;
+        }
     }
 
     /**
@@ -672,7 +841,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         boolean keepAlive = keepsAlive(p, requests + 1);
         Route route = keepAlive ? listener.routes.match(pending, p) : null;
         // a route that answers itself, or the monitor_uri, is answered in turn: its answer is not held
-        if (route == null || route.checksRequests() || route.direct() != null
+        if (route == null || route.checksRequests() || route.direct() != null || route.cache() != null
                 || listener.monitorUri != null && isMonitorRequest(p) || client != null && client.limitsRequests()) {
             return false; // read in turn: refused, or the last request, answered with a close
         }
@@ -1021,7 +1190,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      * @param route the route it matched, or {@code null}; the access log names its cluster, or how it answered
      */
     private void reportLocal(int status, char by, char phase, HeadParser p, Route route, long bytesIn,
-                             int bytesOut) {
+                             long bytesOut) {
         long total = System.nanoTime() - headStartNanos;
         listener.stats.exchangeEnded(status, bytesIn, bytesOut, total);
         if (route != null) {

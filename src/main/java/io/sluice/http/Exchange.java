@@ -1,10 +1,13 @@
 package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.buffer.HeldBytes;
+import io.sluice.cache.CacheFill;
+import io.sluice.cache.CachedResponse;
 import io.sluice.cluster.Balancer;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
@@ -122,6 +125,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private ResponseOutput out;
     /** A pipelined request dispatched before the ones ahead of it finished: its response is held until its turn. */
     private boolean waitingTurn;
+    /** Stores the response in the route's cache, or {@code null}. */
+    private CacheFill fill;
+    /** The Cache-Status value the response gets (a route with a cache), or {@code null}. */
+    private String cacheStatus;
 
     /** When the request started: its head's first byte was read (System.nanoTime). */
     private final long startNanos;
@@ -181,6 +188,34 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     /** The client asked to keep the connection after this request: nothing after a close is dispatched. */
     boolean keepsConnection() {
         return clientKeepAlive;
+    }
+
+    /**
+     * The response may go to the route's cache through {@code fill}; the request carries the fill's validators
+     * (conditions on a stored response). Before {@link #start()}.
+     */
+    void cache(CacheFill fill) {
+        this.fill = fill;
+        String conditions = fill.requestFields();
+        if (!conditions.isEmpty()) {
+            requestHead.writeCharSequence(conditions, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** The response gets a Cache-Status field with {@code value}: the route's cache passed the request through. */
+    void cacheStatus(String value) {
+        cacheStatus = value;
+    }
+
+    /**
+     * Ends a request that never started, answered from the cache after it waited for another request's fetch:
+     * counts and logs the answer of {@code status} and {@code answerBytes}, sent by the client connection.
+     */
+    void answeredFromCache(int status, long answerBytes) {
+        this.status = status;
+        bytesOut += answerBytes;
+        endedBy(Termination.NONE, Termination.NONE);
+        finish();
     }
 
     /** Makes this exchange hold its response until {@link #yourTurn()}: requests ahead of it are not done. */
@@ -659,6 +694,12 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         } else {
             server.requestSucceeded();
         }
+        CachedResponse stored = null;
+        if (fill != null && state != State.DRAINING) {
+            stored = fill.responseHead(p.status, text(buf, p.statusTextStart, p.statusTextEnd),
+                    CacheHeads.fields(p, buf), p.chunked || p.transferEncodingNotChunked ? -1 : p.contentLength);
+            cacheStatus = fill.cacheStatus();
+        }
         if (method == Method.HEAD || p.status == 204 || p.status == 304) {
             responseBody = BodyFramer.length(0);
         } else if (p.chunked) {
@@ -669,8 +710,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             responseBody = BodyFramer.untilClose();
         }
         serverKeepAlive = p.http11 ? !p.connectionClose : p.connectionKeepAlive;
+        // a revalidated stored response: the client gets it (or its own 304) instead of the server's 304
+        boolean notModified = stored != null && fill.request().notModified(stored);
         if (state != State.DRAINING) {
-            status = p.status;
+            status = stored == null ? p.status : notModified ? 304 : stored.status;
         }
         if (state == State.DRAINING && (responseBody.endsAtClose() || !serverKeepAlive)) {
             // the connection will not be reusable anyway: draining would only hold it
@@ -689,8 +732,18 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 || client.listener.draining();
         buf.readerIndex(end);
         if (state != State.DRAINING) {
-            ByteBuf head = HeadWriter.response(client.channel.alloc(), p, buf, start, end, closeClient,
-                    !clientHttp11 && clientKeepAlive, !clientHttp11);
+            ByteBuf head;
+            if (stored != null) {
+                head = CacheHeads.answer(client.channel.alloc(), stored, notModified,
+                        stored.ageSeconds(System.currentTimeMillis()), cacheStatus, closeClient,
+                        !clientHttp11 && clientKeepAlive);
+            } else {
+                head = HeadWriter.response(client.channel.alloc(), p, buf, start, end, closeClient,
+                        !clientHttp11 && clientKeepAlive, !clientHttp11);
+                if (cacheStatus != null) {
+                    CacheHeads.addCacheStatus(head, cacheStatus);
+                }
+            }
             if (hold || rechunk) {
                 out = new ResponseOutput(client);
                 if (hold) {
@@ -707,6 +760,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             }
             responseHeadSent = !hold; // a held response can still be replaced by an error of Sluice's
             state = State.RESPONDING;
+            if (stored != null && CacheHeads.hasBody(stored, notModified, method == Method.HEAD)) {
+                sendBody(Unpooled.wrappedBuffer(stored.body));
+            }
         }
         if (responseBody.isDone()) {
             responseComplete();
@@ -744,7 +800,8 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         int from = buf.readerIndex();
         int to = buf.writerIndex();
         boolean draining = state == State.DRAINING;
-        int end = responseBody.scan(buf, from, to, dechunk && !draining ? this : null);
+        boolean capturingChunks = fill != null && fill.capturing() && responseBody.isChunked();
+        int end = responseBody.scan(buf, from, to, (dechunk || capturingChunks) && !draining ? this : null);
         if (end == BodyFramer.MALFORMED) {
             serverProtocolError();
             return;
@@ -758,6 +815,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 return;
             }
         } else if (!dechunk && stop > from) {
+            if (fill != null && !responseBody.isChunked()) {
+                fill.body(buf, from, stop - from);
+            }
             if (stop == to) {
                 // the rest of the buffer is body: the buffer itself goes to the client, not a slice of it
                 responsePending = null;
@@ -777,7 +837,12 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
 
     @Override
     public void payload(ByteBuf buf, int index, int length) {
-        sendBody(buf.retainedSlice(index, length));
+        if (fill != null) {
+            fill.body(buf, index, length);
+        }
+        if (dechunk) {
+            sendBody(buf.retainedSlice(index, length));
+        }
     }
 
     private void sendBody(ByteBuf piece) {
@@ -851,6 +916,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         boolean draining = state == State.DRAINING;
         if (!draining) {
             endedBy(Termination.NONE, Termination.NONE); // a failure before a successful retry is not the end
+            if (fill != null) {
+                fill.complete();
+            }
         }
         if (out != null && !draining) {
             out.end();
@@ -1120,6 +1188,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     /** Gives back everything the exchange holds, but the server connection (released before, or closed). */
     private void release() {
         state = State.DONE;
+        if (fill != null) {
+            fill.abandon(); // unless stored already
+            fill = null;
+        }
         closeOutput();
         leaveQueue();
         uncountInFlight();
@@ -1177,6 +1249,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     private void toClient(ByteBuf buf) {
         bytesOut += buf.readableBytes();
         client.write(buf);
+    }
+
+    private static String text(ByteBuf buf, int start, int end) {
+        return buf.toString(start, end - start, StandardCharsets.ISO_8859_1);
     }
 
     // ---- telemetry ----

@@ -1,6 +1,7 @@
 package io.sluice.route;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.cache.ResponseCache;
 import io.sluice.cluster.Cluster;
 import io.sluice.config.DirectResponse;
 import io.sluice.config.HashOn;
@@ -37,6 +38,8 @@ public final class Route {
     private final RouteStats stats;
     /** What the route answers itself, or {@code null} when it sends requests to {@link #cluster}. */
     private final DirectResponse direct;
+    /** The route's HTTP cache, or {@code null}. */
+    private final ResponseCache cache;
     final RouteConfig config;
 
     Route(RouteConfig config, Cluster cluster) {
@@ -51,8 +54,11 @@ public final class Route {
         this.config = config;
         this.cluster = cluster;
         this.direct = config.direct();
+        // a route configured the same keeps what its cache holds, like its counters
+        this.cache = config.cache() == null ? null : previous != null ? previous.cache
+                : new ResponseCache(config.cache());
         this.stats = previous != null ? previous.stats : new RouteStats(describe(config.match()),
-                cluster == null ? "" : cluster.name(), direct == null ? "proxy" : direct.action().key());
+                cluster == null ? "" : cluster.name(), direct == null ? "proxy" : direct.action().key(), cache);
         String prefix = config.match() == null ? null : config.match().pathPrefix();
         this.rewritePathPrefix = config.rewritePathPrefix() == null ? null : ascii(config.rewritePathPrefix());
         this.matchedPrefixLength = prefix == null ? 0 : ascii(prefix).length;
@@ -172,6 +178,11 @@ public final class Route {
     /** What the route answers itself, or {@code null} when its requests go to {@link #cluster}. */
     public DirectResponse direct() {
         return direct;
+    }
+
+    /** The route's HTTP cache, or {@code null}. */
+    public ResponseCache cache() {
+        return cache;
     }
 
     /** Credentials checked before a request goes on, or {@code null}. */
