@@ -4,6 +4,8 @@ import io.sluice.Sluice;
 import io.sluice.Version;
 import io.sluice.admin.PrometheusText.Type;
 import io.sluice.buffer.SpillDirectory;
+import io.sluice.cache.CacheStats;
+import io.sluice.cache.ResponseCache;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
@@ -18,8 +20,10 @@ import io.sluice.telemetry.AccessLog;
 import io.sluice.telemetry.LatencyHistogram;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
@@ -169,6 +173,70 @@ final class Metrics {
                 out.sample(r.requests(), "listener", name, "route", r.match(), "cluster", r.cluster());
             }
         });
+        routeCaches(out, listeners);
+    }
+
+    /** The caches of routes that have one: requests by result, stored responses, bytes and entries per tier. */
+    private static void routeCaches(PrometheusText out, Map<String, ListenerStats> listeners) {
+        out.family("sluice_route_cache_requests_total", Type.COUNTER,
+                "GET and HEAD requests on routes with a cache, by result: hit (answered from the cache), miss (sent "
+                        + "to the server), collapsed (waited for another request's fetch), bypass (passed through).");
+        eachCache(listeners, (labels, cache) -> {
+            CacheStats c = cache.stats();
+            out.sample(c.hits(), with(labels, "result", "hit"));
+            out.sample(c.misses(), with(labels, "result", "miss"));
+            out.sample(c.collapsed(), with(labels, "result", "collapsed"));
+            out.sample(c.bypassed(), with(labels, "result", "bypass"));
+        });
+        cacheCounter(out, listeners, "sluice_route_cache_revalidations_total",
+                "Stored responses sent to the server to confirm.", CacheStats::revalidations);
+        cacheCounter(out, listeners, "sluice_route_cache_revalidated_total",
+                "Revalidations the server confirmed (304): the stored response was served.", CacheStats::revalidated);
+        cacheCounter(out, listeners, "sluice_route_cache_stored_total", "Responses stored.", CacheStats::stored);
+        cacheCounter(out, listeners, "sluice_route_cache_not_stored_total",
+                "Responses that could not be stored (no-store, private, too large, cut short...).",
+                CacheStats::notStored);
+        cacheCounter(out, listeners, "sluice_route_cache_invalidations_total",
+                "Stored URLs dropped by a request that changes them (POST, PUT, DELETE, PATCH).",
+                CacheStats::invalidations);
+        out.family("sluice_route_cache_bytes", Type.GAUGE, "Bytes of stored responses, by tier (memory, disk).");
+        eachCache(listeners, (labels, cache) -> {
+            out.sample(cache.memoryBytes(), with(labels, "tier", "memory"));
+            if (cache.config().diskDir() != null) {
+                out.sample(cache.diskBytes(), with(labels, "tier", "disk"));
+            }
+        });
+        out.family("sluice_route_cache_entries", Type.GAUGE,
+                "Stored URLs in memory, and stored responses on disk, by tier.");
+        eachCache(listeners, (labels, cache) -> {
+            out.sample(cache.memoryEntries(), with(labels, "tier", "memory"));
+            if (cache.config().diskDir() != null) {
+                out.sample(cache.diskEntries(), with(labels, "tier", "disk"));
+            }
+        });
+    }
+
+    private static void cacheCounter(PrometheusText out, Map<String, ListenerStats> listeners, String name,
+                                     String help, ToLongFunction<CacheStats> value) {
+        out.family(name, Type.COUNTER, help);
+        eachCache(listeners, (labels, cache) -> out.sample(value.applyAsLong(cache.stats()), labels));
+    }
+
+    private static void eachCache(Map<String, ListenerStats> listeners, BiConsumer<String[], ResponseCache> each) {
+        listeners.forEach((name, stats) -> {
+            for (RouteStats r : stats.routes()) {
+                if (r.cache() != null) {
+                    each.accept(new String[] {"listener", name, "route", r.match(), "cluster", r.cluster()}, r.cache());
+                }
+            }
+        });
+    }
+
+    private static String[] with(String[] labels, String name, String value) {
+        String[] all = Arrays.copyOf(labels, labels.length + 2);
+        all[labels.length] = name;
+        all[labels.length + 1] = value;
+        return all;
     }
 
     private static void histogram(PrometheusText out, LatencyHistogram h, String... labels) {

@@ -3,6 +3,8 @@ package io.sluice.admin;
 import io.sluice.Sluice;
 import io.sluice.Version;
 import io.sluice.buffer.SpillDirectory;
+import io.sluice.cache.CacheStats;
+import io.sluice.cache.ResponseCache;
 import io.sluice.cluster.CloseReason;
 import io.sluice.cluster.Cluster;
 import io.sluice.cluster.Server;
@@ -149,11 +151,43 @@ final class Stats {
                 route.put("cluster", r.cluster());
                 route.put("action", r.action());
                 route.put("requests", r.requests());
+                if (r.cache() != null) {
+                    route.put("cache", cache(r.cache()));
+                }
                 routes.add(route);
             }
             l.put("routes", routes);
         }
         return l;
+    }
+
+    /** A route's cache: what it answered, what it stored, and how full its tiers are. */
+    static Map<String, Object> cache(ResponseCache cache) {
+        CacheStats c = cache.stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("hits", c.hits());
+        m.put("misses", c.misses());
+        long lookups = c.hits() + c.misses();
+        m.put("hit_ratio", lookups == 0 ? 0.0 : (double) c.hits() / lookups);
+        m.put("collapsed", c.collapsed());
+        m.put("bypassed", c.bypassed());
+        m.put("revalidations", c.revalidations());
+        m.put("revalidated", c.revalidated());
+        m.put("stored", c.stored());
+        m.put("not_stored", c.notStored());
+        m.put("invalidations", c.invalidations());
+        m.put("memory_entries", cache.memoryEntries());
+        m.put("memory_bytes", cache.memoryBytes());
+        m.put("max_memory", cache.config().maxMemory());
+        if (cache.config().diskDir() != null) {
+            m.put("disk_entries", cache.diskEntries());
+            m.put("disk_bytes", cache.diskBytes());
+            m.put("disk_max", cache.config().diskMax());
+            m.put("disk_hits", c.diskHits());
+            m.put("disk_writes", c.diskWrites());
+            m.put("disk_dropped", c.diskDropped());
+        }
+        return m;
     }
 
     static Map<String, Object> server(Server server, HealthChecker health) {

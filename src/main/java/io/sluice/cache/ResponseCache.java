@@ -120,7 +120,9 @@ public final class ResponseCache {
      * it is dropped (RFC 9111 §4.4; dropped when the request is forwarded, whatever the server then answers).
      */
     public void invalidate(String key) {
-        if (memory.asMap().remove(key) != null | disk != null && disk.remove(key)) {
+        boolean inMemory = memory.asMap().remove(key) != null;
+        boolean onDisk = disk != null && disk.remove(key);
+        if (inMemory || onDisk) {
             stats.invalidations.increment();
         }
     }

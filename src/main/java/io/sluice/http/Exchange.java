@@ -696,7 +696,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         }
         CachedResponse stored = null;
         if (fill != null && state != State.DRAINING) {
-            stored = fill.responseHead(p.status, text(buf, p.statusTextStart, p.statusTextEnd),
+            stored = fill.responseHead(p.status, reason(buf, p),
                     CacheHeads.fields(p, buf), p.chunked || p.transferEncodingNotChunked ? -1 : p.contentLength);
             cacheStatus = fill.cacheStatus();
         }
@@ -1251,8 +1251,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         client.write(buf);
     }
 
-    private static String text(ByteBuf buf, int start, int end) {
-        return buf.toString(start, end - start, StandardCharsets.ISO_8859_1);
+    /** The reason phrase of the response head the parser holds (its status text without the code). */
+    private static String reason(ByteBuf buf, HeadParser p) {
+        int start = Math.min(p.statusTextStart + 4, p.statusTextEnd); // "200 OK": after the code and its space
+        return buf.toString(start, p.statusTextEnd - start, StandardCharsets.ISO_8859_1);
     }
 
     // ---- telemetry ----
