@@ -18,31 +18,37 @@ public final class CacheDecision {
         UNAVAILABLE
     }
 
-    static final CacheDecision WAIT = new CacheDecision(Kind.WAIT, null, null, null);
-    static final CacheDecision UNAVAILABLE = new CacheDecision(Kind.UNAVAILABLE, null, null, null);
+    static final CacheDecision UNAVAILABLE = new CacheDecision(Kind.UNAVAILABLE, null, null, null, null);
 
     public final Kind kind;
     public final CachedResponse stored;
     public final CacheFill fill;
     /** The Cache-Status value of a passed request's response. */
     public final String cacheStatus;
+    /** The fetch a waiting request waits for. */
+    public final Collapse collapse;
 
-    private CacheDecision(Kind kind, CachedResponse stored, CacheFill fill, String cacheStatus) {
+    private CacheDecision(Kind kind, CachedResponse stored, CacheFill fill, String cacheStatus, Collapse collapse) {
         this.kind = kind;
         this.stored = stored;
         this.fill = fill;
         this.cacheStatus = cacheStatus;
+        this.collapse = collapse;
+    }
+
+    static CacheDecision waitFor(Collapse collapse) {
+        return new CacheDecision(Kind.WAIT, null, null, null, collapse);
     }
 
     static CacheDecision hit(CachedResponse stored) {
-        return new CacheDecision(Kind.HIT, stored, null, null);
+        return new CacheDecision(Kind.HIT, stored, null, null, null);
     }
 
     static CacheDecision fetch(CacheFill fill) {
-        return new CacheDecision(Kind.FETCH, null, fill, null);
+        return new CacheDecision(Kind.FETCH, null, fill, null, null);
     }
 
     static CacheDecision pass(String forward) {
-        return new CacheDecision(Kind.PASS, null, null, "sluice; fwd=" + forward);
+        return new CacheDecision(Kind.PASS, null, null, "sluice; fwd=" + forward, null);
     }
 }

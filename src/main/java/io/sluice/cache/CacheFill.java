@@ -139,6 +139,19 @@ public final class CacheFill {
         end();
     }
 
+    /**
+     * The client of the request left. Before the response head, the waiters are woken to elect another fetch;
+     * after it, the response is not stored (what the server still sends is read and dropped).
+     */
+    public void clientLeft() {
+        if (!ended && cacheStatus == null && collapse != null) {
+            ended = true;
+            collapse.leave();
+            return;
+        }
+        abandon();
+    }
+
     private void end() {
         if (!ended) {
             ended = true;

@@ -14,6 +14,8 @@ public final class Collapse {
     private final String key;
     /** Guarded by {@code this}; {@code null} once ended. */
     private List<Waiter> waiters = new ArrayList<>();
+    /** The fetch ended because its own client left, before its response was known: worth one more collapse. */
+    private volatile boolean leaderLeft;
 
     private record Waiter(Executor loop, Runnable wake) {
     }
@@ -30,6 +32,25 @@ public final class Collapse {
         }
         waiters.add(new Waiter(loop, wake));
         return true;
+    }
+
+    /**
+     * Whether the fetch ended because its client left before the response's cacheability was known: a woken
+     * request may then wait for another fetch rather than every one going to the server.
+     */
+    public boolean leaderLeft() {
+        return leaderLeft;
+    }
+
+    /** Whether the fetch ended (else a waiter woken now was woken by its lock_timeout). */
+    public synchronized boolean ended() {
+        return waiters == null;
+    }
+
+    /** The fetch ended because its client left; the waiters are woken. */
+    void leave() {
+        leaderLeft = true;
+        end();
     }
 
     /** The fetch ended: later requests for the URL no longer wait for it, and those waiting are woken. */

@@ -63,7 +63,7 @@ public final class ResponseCache {
      *
      * @param loop the request's event loop, where {@code wake} runs
      * @param wake what runs when the request waited for another's fetch and that ended; {@code null}: the request
-     *             does not wait (it waited once already)
+     *             does not wait (it waited already, and the fetch it waited for ended with an answer)
      */
     public CacheDecision decide(CacheRequest request, long nowMillis, Executor loop, Runnable wake) {
         String bypass = request.bypass();
@@ -95,10 +95,11 @@ public final class ResponseCache {
         CachedResponse revalidate = stored != null && stored.hasValidator() && !request.conditional() ? stored : null;
         Collapse leading = null;
         if (wake != null && !request.noStore() && !request.requiresValidation()) {
-            leading = leadOrWait(request.key, loop, wake);
+            Collapse[] waitingFor = new Collapse[1];
+            leading = leadOrWait(request.key, loop, wake, waitingFor);
             if (leading == null) {
                 stats.collapsed.increment();
-                return CacheDecision.WAIT;
+                return CacheDecision.waitFor(waitingFor[0]);
             }
         }
         stats.misses.increment();
@@ -163,7 +164,8 @@ public final class ResponseCache {
         stats.stored.increment();
     }
 
-    private Collapse leadOrWait(String key, Executor loop, Runnable wake) {
+    /** @return the fetch the caller now leads; or {@code null}, the one it waits for put in {@code waitingFor[0]} */
+    private Collapse leadOrWait(String key, Executor loop, Runnable wake, Collapse[] waitingFor) {
         for (;;) {
             Collapse current = fetching.get(key);
             if (current == null) {
@@ -172,6 +174,7 @@ public final class ResponseCache {
                     return mine;
                 }
             } else if (current.await(loop, wake)) {
+                waitingFor[0] = current;
                 return null;
             }
             // the fetch ended meanwhile: look again

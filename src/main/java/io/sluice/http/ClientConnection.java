@@ -10,6 +10,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.cache.CacheDecision;
+import io.sluice.cache.Collapse;
 import io.sluice.cache.CacheRequest;
 import io.sluice.cache.CachedResponse;
 import io.sluice.cache.ResponseCache;
@@ -259,7 +260,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private void step() {
         while (pending != null && phase != Phase.CLOSING) {
             if (cacheWait != null) {
-                gate.pause(channel, ReadGate.AWAITING_SERVER); // the next request waits for this one's answer
+                // the next request waits for this one's answer; reading goes on (a close is seen) up to a head's worth
+                if (pending.readableBytes() > listener.limits.headerBytes()) {
+                    gate.pause(channel, ReadGate.PIPELINE_FULL);
+                }
                 return;
             }
             if (intake != null) {
@@ -462,6 +466,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         if (d.kind == CacheDecision.Kind.WAIT) {
             // not timed as the client's: the wait is ours, bounded by lock_timeout
             wait.exchange = e;
+            wait.collapse = d.collapse;
             wait.timeout = loop.loop.schedule(() -> cacheWoken(wait), cache.config().lockTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
             cacheWait = wait;
@@ -492,8 +497,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         cacheWait = null;
         w.timeout.cancel(false);
-        gate.resume(channel, ReadGate.AWAITING_SERVER);
-        CacheDecision d = w.cache.decide(w.request, System.currentTimeMillis(), null, null);
+        boolean timedOut = !w.collapse.ended();
+        CacheDecision d = w.cache.decide(w.request, System.currentTimeMillis(), channel.eventLoop(),
+                !timedOut && w.collapse.leaderLeft() ? () -> cacheWoken(w) : null);
+        if (d.kind == CacheDecision.Kind.WAIT) {
+            // the fetch's client left before its answer: this request waits for the next fetch
+            w.collapse = d.collapse;
+            w.timeout = loop.loop.schedule(() -> cacheWoken(w), w.cache.config().lockTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+            cacheWait = w;
+            return;
+        }
         if (d.kind == CacheDecision.Kind.HIT) {
             boolean notModified = w.request.notModified(d.stored);
             long size = writeStored(d.stored, w, notModified, "sluice; hit; collapsed");
@@ -558,6 +572,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         final boolean keepAlive10;
         /** Its exchange, not started: it starts if the request goes to the server after all. */
         Exchange exchange;
+        /** The fetch it waits for. */
+        Collapse collapse;
         ScheduledFuture<?> timeout;
 
         CacheWait(ResponseCache cache, CacheRequest request, boolean keepAlive, boolean keepAlive10) {

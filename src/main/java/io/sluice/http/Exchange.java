@@ -1059,6 +1059,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
      */
     void clientGone(char by) {
         endedBy(by);
+        if (fill != null) {
+            fill.clientLeft();
+            fill = null;
+        }
         switch (state) {
             case QUEUED:
                 leaveQueue();
