@@ -178,6 +178,10 @@ final class Metrics {
 
     /** The caches of routes that have one: requests by result, stored responses, bytes and entries per tier. */
     private static void routeCaches(PrometheusText out, Map<String, ListenerStats> listeners) {
+        boolean any = listeners.values().stream().anyMatch(l -> l.routes().stream().anyMatch(r -> r.cache() != null));
+        if (!any) {
+            return; // no family without samples
+        }
         out.family("sluice_route_cache_requests_total", Type.COUNTER,
                 "GET and HEAD requests on routes with a cache, by result: hit (answered from the cache), miss (sent "
                         + "to the server), collapsed (waited for another request's fetch), bypass (passed through).");

@@ -19,7 +19,7 @@ public record AccessLogConfig(Path path, List<Part> template, int queue) {
     /** The fields of a line, in the order of a JSON line; a template names them as {@code %name}. */
     public static final List<String> FIELDS = List.of("time", "listener", "client", "method", "target", "host",
             "protocol", "status", "bytes_in", "bytes_out", "route", "server", "reused", "retries", "queue_ms",
-            "connect_ms", "first_byte_ms", "total_ms", "term");
+            "connect_ms", "first_byte_ms", "total_ms", "term", "cache");
 
     public AccessLogConfig {
         template = template == null ? null : List.copyOf(template);

@@ -448,7 +448,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             long size = writeStored(d.stored, wait, notModified, "sluice; hit");
             if (size >= 0) {
                 reportLocal(notModified ? 304 : d.stored.status, Termination.NONE, Termination.NONE, p, route,
-                        end - start, size);
+                        end - start, size, "hit");
                 pending.readerIndex(end);
                 answeredFromCache(wait);
                 return true;
@@ -687,7 +687,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 : LocalResponse.of(channel.alloc(), status, "accepted " + id + "\n", "X-Sluice-Delivery-Id: " + id
                         + "\r\n", close, in.keepAlive10, in.toHead);
         reportLocal(status, Termination.PROXY, id == null ? Termination.PHASE_REQUEST : Termination.NONE, null,
-                in.route, in.bytesIn, answer.readableBytes());
+                in.route, in.bytesIn, answer.readableBytes(), null);
         if (close) {
             closeAs(answerCloseReason(status, in.keepAlive));
         }
@@ -800,7 +800,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      */
     private boolean sendLocal(ByteBuf answer, int status, char by, char phase, int start, int end, boolean keepAlive,
                               boolean close, HeadParser request, Route route) {
-        reportLocal(status, by, phase, request, route, end - start, answer.readableBytes());
+        reportLocal(status, by, phase, request, route, end - start, answer.readableBytes(), null);
         pending.readerIndex(end);
         if (close) {
             closeAs(answerCloseReason(status, keepAlive));
@@ -1196,7 +1196,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      * @param route the route it matched, or {@code null}
      */
     private void reportLocal(int status, char by, HeadParser p, Route route, long bytesIn, int bytesOut) {
-        reportLocal(status, by, Termination.PHASE_REQUEST, p, route, bytesIn, bytesOut);
+        reportLocal(status, by, Termination.PHASE_REQUEST, p, route, bytesIn, bytesOut, null);
     }
 
     /**
@@ -1204,9 +1204,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      * configured.
      *
      * @param route the route it matched, or {@code null}; the access log names its cluster, or how it answered
+     * @param cache what the route's cache did, for the access log ({@code hit}), or {@code null}
      */
     private void reportLocal(int status, char by, char phase, HeadParser p, Route route, long bytesIn,
-                             long bytesOut) {
+                             long bytesOut, String cache) {
         long total = System.nanoTime() - headStartNanos;
         listener.stats.exchangeEnded(status, bytesIn, bytesOut, total);
         if (route != null) {
@@ -1217,6 +1218,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             r.finish(total, status, bytesIn, bytesOut, route == null ? null
                     : route.cluster() != null ? route.cluster().name() : route.direct().action().key());
             r.ended(by, phase);
+            r.cache = cache;
             listener.accessLog.offer(r);
         }
     }

@@ -196,6 +196,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
      */
     void cache(CacheFill fill) {
         this.fill = fill;
+        if (record != null) {
+            record.cache = "miss";
+        }
         String conditions = fill.requestFields();
         if (!conditions.isEmpty()) {
             requestHead.writeCharSequence(conditions, StandardCharsets.ISO_8859_1);
@@ -205,6 +208,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     /** The response gets a Cache-Status field with {@code value}: the route's cache passed the request through. */
     void cacheStatus(String value) {
         cacheStatus = value;
+        if (record != null) {
+            record.cache = "bypass";
+        }
     }
 
     /**
@@ -215,6 +221,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         this.status = status;
         bytesOut += answerBytes;
         endedBy(Termination.NONE, Termination.NONE);
+        if (record != null) {
+            record.cache = "hit";
+        }
         finish();
     }
 
@@ -699,6 +708,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             stored = fill.responseHead(p.status, reason(buf, p),
                     CacheHeads.fields(p, buf), p.chunked || p.transferEncodingNotChunked ? -1 : p.contentLength);
             cacheStatus = fill.cacheStatus();
+            if (stored != null && record != null) {
+                record.cache = "revalidated";
+            }
         }
         if (method == Method.HEAD || p.status == 204 || p.status == 304) {
             responseBody = BodyFramer.length(0);

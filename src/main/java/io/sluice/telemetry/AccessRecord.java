@@ -52,6 +52,11 @@ public final class AccessRecord {
     public char endedBy = Termination.NONE;
     /** Termination code, second letter. */
     public char phase = Termination.NONE;
+    /**
+     * What the route's cache did: {@code hit}, {@code miss} (sent to the server), {@code revalidated} (a stored
+     * response the server confirmed), {@code bypass} (passed through); {@code null} on a route without a cache.
+     */
+    public String cache;
 
     /**
      * Fills what every exchange has when it ends: when it started (from its length), its length, status, bytes and

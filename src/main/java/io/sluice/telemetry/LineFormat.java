@@ -79,6 +79,7 @@ final class LineFormat {
                 String term = new String(new char[] {r.endedBy, r.phase});
                 text(out, term, json);
             }
+            case "cache" -> text(out, r.cache, json);
             default -> throw new IllegalArgumentException("field: " + field + " (expected: one of "
                     + AccessLogConfig.FIELDS + ")");
         }

@@ -5,6 +5,9 @@ import io.sluice.Sluice;
 import io.sluice.admin.PrometheusParser.Family;
 import io.sluice.admin.PrometheusParser.Sample;
 import io.sluice.cluster.CloseReason;
+import io.sluice.config.RouteCache;
+import io.sluice.config.RouteConfig;
+import io.sluice.config.RouteMatch;
 import io.sluice.cluster.ServerState;
 import io.sluice.testing.Await;
 import io.sluice.testing.IntegrationTest;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,7 +45,7 @@ class MetricsTest {
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Pattern TYPE_LINE = Pattern.compile("^# TYPE (\\S+) (\\S+)$", Pattern.MULTILINE);
     private static final Set<String> LABELS = Set.of("listener", "cluster", "server", "reason", "state", "code",
-            "version", "le", "result", "route");
+            "version", "le", "result", "route", "tier");
     private static final List<String> LISTENER = List.of("listener");
     private static final List<String> CLUSTER = List.of("cluster");
     private static final List<String> SERVER = List.of("cluster", "server");
@@ -68,6 +72,13 @@ class MetricsTest {
         f.put("sluice_listener_request_duration_seconds", LISTENER);
         f.put("sluice_listener_connection_closes_total", List.of("listener", "reason"));
         f.put("sluice_route_requests_total", List.of("listener", "route", "cluster"));
+        List<String> route = List.of("listener", "route", "cluster");
+        f.put("sluice_route_cache_requests_total", List.of("listener", "route", "cluster", "result"));
+        for (String counter : List.of("revalidations", "revalidated", "stored", "not_stored", "invalidations")) {
+            f.put("sluice_route_cache_" + counter + "_total", route);
+        }
+        f.put("sluice_route_cache_bytes", List.of("listener", "route", "cluster", "tier"));
+        f.put("sluice_route_cache_entries", List.of("listener", "route", "cluster", "tier"));
         f.put("sluice_cluster_queued_requests", CLUSTER);
         f.put("sluice_cluster_retries_in_flight", CLUSTER);
         f.put("sluice_cluster_retried_requests_total", CLUSTER);
@@ -98,7 +109,10 @@ class MetricsTest {
         String deadAddress = ProxyFixture.hostPort(dead).toString();
         double startedAfter = System.currentTimeMillis() / 1000.0;
         proxy.setup().cluster("web", 4, a).cluster("down", 4, dead)
-                .route(null, "/down", "down").route(null, "/", "web").start();
+                .route(null, "/down", "down")
+                .route(new RouteConfig(new RouteMatch(null, "/size/10"), "web", null, null, null, null, 1, null,
+                        null, null, null, null, null, new RouteCache(1 << 20, 1024, Duration.ofSeconds(1), null, 0)))
+                .route(null, "/", "web").start();
         double startedBefore = System.currentTimeMillis() / 1000.0;
         for (int i = 0; i < 5; i++) {
             assertThat(proxy.get("/size/10?i=" + i).status()).isEqualTo(200);
@@ -173,6 +187,7 @@ class MetricsTest {
                     route.path("match").asText(), "cluster", route.path("cluster").asText()))
                     .isEqualTo(route.path("requests").asDouble());
         }
+        assertCacheMatches(m, listener.path("routes").get(1));
 
         for (JsonNode cluster : stats.path("clusters")) {
             String name = cluster.path("name").asText();
@@ -200,6 +215,33 @@ class MetricsTest {
                 .isPositive();
         assertThat(m.value("sluice_buffer_spilled_bytes_total")).isEqualTo(buffers.path("spilled_bytes").asDouble());
         assertThat(m.value("sluice_buffer_spill_files")).isEqualTo(buffers.path("spill_files").asDouble());
+    }
+
+    /** The cached route: five misses (the origin's answers have no caching fields, so none is stored). */
+    private static void assertCacheMatches(Scrape m, JsonNode route) {
+        JsonNode cache = route.path("cache");
+        String[] labels = {"listener", ProxyFixture.LISTENER, "route", route.path("match").asText(), "cluster", "web"};
+        Map<String, String> results = Map.of("hit", "hits", "miss", "misses", "collapsed", "collapsed", "bypass",
+                "bypassed");
+        results.forEach((result, field) -> assertThat(m.value("sluice_route_cache_requests_total", with(labels,
+                "result", result))).as(result).isEqualTo(cache.path(field).asDouble()));
+        assertThat(cache.path("misses").asLong()).isEqualTo(5);
+        assertThat(cache.path("not_stored").asLong()).isEqualTo(5);
+        for (String counter : List.of("revalidations", "revalidated", "stored", "not_stored", "invalidations")) {
+            assertThat(m.value("sluice_route_cache_" + counter + "_total", labels)).as(counter)
+                    .isEqualTo(cache.path(counter).asDouble());
+        }
+        assertThat(m.value("sluice_route_cache_bytes", with(labels, "tier", "memory")))
+                .isEqualTo(cache.path("memory_bytes").asDouble());
+        assertThat(m.value("sluice_route_cache_entries", with(labels, "tier", "memory")))
+                .isEqualTo(cache.path("memory_entries").asDouble());
+    }
+
+    private static String[] with(String[] labels, String name, String value) {
+        String[] all = Arrays.copyOf(labels, labels.length + 2);
+        all[labels.length] = name;
+        all[labels.length + 1] = value;
+        return all;
     }
 
     private static void assertServerMatches(Scrape m, String cluster, JsonNode server) {

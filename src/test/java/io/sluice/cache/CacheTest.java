@@ -19,6 +19,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +70,8 @@ class CacheTest {
                 + "        cache: { max_object: 64KiB, lock_timeout: 20s }\n"
                 + "clusters:\n"
                 + "  - { name: o, servers: [ { address: " + origin.authority() + " } ] }\n"
-                + "admin: { address: 127.0.0.1:0 }\n", "test.yaml"));
+                + "admin: { address: 127.0.0.1:0 }\n"
+                + "access_log: { path: \"" + disk.resolve("access.log") + "\" }\n", "test.yaml"));
     }
 
     private static String q(String value) {
@@ -115,6 +117,20 @@ class CacheTest {
         assertThat(c.path("stored").asLong()).isEqualTo(20);
         assertThat(c.path("memory_entries").asLong()).isEqualTo(20);
         assertThat(c.path("memory_bytes").asLong()).isPositive();
+        Path log = disk.resolve("access.log");
+        Await.until(() -> lines(log).size() == 200, Duration.ofSeconds(10), () -> "access log: " + lines(log).size());
+        List<String> misses = lines(log).stream().filter(l -> l.contains("\"cache\":\"miss\"")).toList();
+        assertThat(misses).hasSize(20).allMatch(l -> l.contains("\"server\":\"" + origin.authority() + "\""));
+        assertThat(lines(log).stream().filter(l -> l.contains("\"cache\":\"hit\""))).hasSize(180)
+                .allMatch(l -> l.contains("\"server\":null") && l.contains("\"term\":\"--\""));
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

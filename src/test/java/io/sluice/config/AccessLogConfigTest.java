@@ -101,7 +101,7 @@ class AccessLogConfigTest {
         for (String f : AccessLogConfig.FIELDS) {
             assertThat(AccessLogConfig.parseTemplate("%" + f)).containsExactly(new AccessLogConfig.Part(null, f));
         }
-        assertThat(AccessLogConfig.FIELDS).hasSize(19).doesNotHaveDuplicates();
+        assertThat(AccessLogConfig.FIELDS).hasSize(20).doesNotHaveDuplicates();
         assertThat(List.copyOf(AccessLogConfig.FIELDS)).startsWith("time", "listener", "client");
     }
 }

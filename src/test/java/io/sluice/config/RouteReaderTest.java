@@ -490,6 +490,6 @@ class RouteReaderTest {
                 "sluice.yaml:7: listeners[0].routes[0].retry: unknown key \"retry\" (allowed: match, cluster,"
                         + " rewrite_path_prefix, add_request_headers, remove_request_headers, timeout, retries,"
                         + " buffer_request, max_request_buffer, overflow, buffer_response, upgrades, rate_limit, auth, respond,"
-                        + " redirect, deliver)");
+                        + " redirect, deliver, cache)");
     }
 }
