@@ -9,6 +9,7 @@ import io.sluice.config.ListenerConfig;
 import io.sluice.config.ListenerLimits;
 import io.sluice.config.ListenerTimeouts;
 import io.sluice.config.PoolConfig;
+import io.sluice.config.RouteCache;
 import io.sluice.config.Protocol;
 import io.sluice.config.RouteConfig;
 import io.sluice.config.RouteMatch;
@@ -34,10 +35,19 @@ final class DemoConfig {
         ClusterConfig cluster = new ClusterConfig("demo", Balance.ROUND_ROBIN, servers,
                 new PoolConfig(SERVER_CONNECTIONS, PoolConfig.DEFAULTS.idleTimeout(), 0), ClusterTimeouts.DEFAULTS);
         ListenerConfig listener = new ListenerConfig("web", new HostPort("127.0.0.1", port), Protocol.HTTP, 10_000,
-                List.of(new RouteConfig(new RouteMatch(null, "/"), "demo")), null, ListenerTimeouts.DEFAULTS,
+                List.of(staticRoute(), new RouteConfig(new RouteMatch(null, "/"), "demo")), null,
+                ListenerTimeouts.DEFAULTS,
                 ListenerLimits.DEFAULTS);
         return new SluiceConfig(Runtime.getRuntime().availableProcessors(), Transport.AUTO, List.of(listener),
                 List.of(cluster), new AdminConfig(new HostPort("127.0.0.1", adminPort)));
+    }
+
+    /** {@code /static/}: to the demo backends (which mark it cacheable for a minute), through a cache. */
+    private static RouteConfig staticRoute() {
+        return new RouteConfig(new RouteMatch(null, "/static/"), "demo", null, null, null, null,
+                RouteConfig.DEFAULT_RETRIES, null, null, null, null, null, null,
+                new RouteCache(RouteCache.DEFAULT_MAX_MEMORY, RouteCache.DEFAULT_MAX_OBJECT,
+                        RouteCache.DEFAULT_LOCK_TIMEOUT, null, RouteCache.DEFAULT_DISK_MAX));
     }
 
     static String instructions(List<InetSocketAddress> backends, int port, int adminPort) {
@@ -53,6 +63,8 @@ final class DemoConfig {
                 "",
                 "Try:",
                 "  curl -i " + proxy + "/hello",
+                "  curl -i " + proxy + "/static/logo   # twice: the second is answered by the cache (Cache-Status: "
+                        + "sluice; hit)",
                 "  ab -n 20000 -c 50 " + proxy + "/        # a new client connection per request",
                 "  curl -s " + stats + "   # server 'connects' stay at most " + SERVER_CONNECTIONS
                         + " per backend, whatever the number of clients",

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-process servers {@code sluice demo} puts behind the proxy: small HTTP servers on loopback that answer
- * every path with a short text naming themselves, and {@code /size/N} with N bytes.
+ * every path with a short text naming themselves, {@code /size/N} with N bytes, and {@code /static/...} marked
+ * cacheable for a minute (the demo's cached route).
  */
 public final class DemoBackends implements AutoCloseable {
     private static final int MAX_SIZE = 16 * 1024 * 1024;
@@ -69,6 +70,9 @@ public final class DemoBackends implements AutoCloseable {
                         .getBytes(StandardCharsets.UTF_8);
             }
             exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            if (path.startsWith("/static/")) {
+                exchange.getResponseHeaders().set("Cache-Control", "max-age=60"); // the demo's cached route
+            }
             exchange.sendResponseHeaders(200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);

@@ -402,9 +402,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         if (route.deferred()) {
             return defer(p, start, end, route, keepAlive, body);
         }
+        boolean upgrade = p.upgrade && p.http11 && body == null
+                && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
         ResponseCache cache = route.cache();
         if (cache != null) {
-            if ((p.method == Method.GET || p.method == Method.HEAD) && body == null && !p.upgrade) {
+            // an Upgrade the route does not allow is dropped (h2c from clients trying HTTP/2): the request is cached
+            if ((p.method == Method.GET || p.method == Method.HEAD) && body == null && !upgrade) {
                 return cached(cache, p, start, end, route, keepAlive);
             }
             if (p.method != Method.OPTIONS && p.method != Method.TRACE && p.method != Method.GET
@@ -412,8 +415,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 cache.invalidate(CacheHeads.key(p, pending)); // the request may change what is stored
             }
         }
-        boolean upgrade = p.upgrade && p.http11 && body == null
-                && route.allowsUpgrade(pending, p.upgradeStart, p.upgradeEnd);
         Exchange e = newExchange(p, start, end, route, keepAlive, body, upgrade, headStartNanos);
         pending.readerIndex(end);
         phase = Phase.EXCHANGE;

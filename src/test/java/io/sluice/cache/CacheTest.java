@@ -249,6 +249,23 @@ class CacheTest {
     }
 
     @Test
+    void anUpgradeTheRouteDoesNotAllowDoesNotKeepARequestFromTheCache() throws Exception {
+        start();
+        String target = "/u?cc=" + q("max-age=300");
+        try (RawHttpClient c = proxy.connect()) {
+            for (int i = 0; i < 2; i++) {
+                // what the JDK client sends when it tries HTTP/2 over plain HTTP
+                c.send(RawHttpClient.request("GET", target, "Host: test", "Connection: Upgrade, HTTP2-Settings",
+                        "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAAQBAAAAAAIAAAAA"));
+                RawResponse r = c.readResponse();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.header("Cache-Status")).startsWith(i == 0 ? "sluice; fwd=miss" : "sluice; hit");
+            }
+        }
+        assertThat(origin.requests(target)).isEqualTo(1);
+    }
+
+    @Test
     void theClientCanAskForAFreshAnswerOrOnlyAStoredOne() throws Exception {
         start();
         String target = "/n?cc=" + q("max-age=300");

@@ -35,6 +35,12 @@ class DemoCommandTest {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             HttpResponse<String> proxied = getWhenUp(http, p, "http://127.0.0.1:8080/", out, err);
             assertThat(proxied.statusCode()).as("GET / through the demo proxy: %s", proxied.body()).isEqualTo(200);
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> cached = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:8080/static/logo")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(cached.headers().firstValue("Cache-Status").orElse("")).as("answer %d", i)
+                        .startsWith(i == 0 ? "sluice; fwd=miss" : "sluice; hit");
+            }
             HttpResponse<String> stats = getWhenUp(http, p, "http://127.0.0.1:9901/stats", out, err);
             assertThat(stats.statusCode()).isEqualTo(200);
             JsonNode json = new ObjectMapper().readTree(stats.body());
