@@ -92,7 +92,10 @@ public final class ResponseCache {
         }
         String forward = stored == null ? variants == null ? "miss" : "vary-miss"
                 : request.requiresValidation() && stored.fresh(nowMillis) ? "request" : "stale";
-        CachedResponse revalidate = stored != null && stored.hasValidator() && !request.conditional() ? stored : null;
+        // one on disk is fetched whole: a 304 would refresh a response whose body is only in a file, which storing
+        // the refreshed response deletes (store() drops the disk copy), and the exchange sends such a body from memory
+        CachedResponse revalidate = stored != null && stored.file == null && stored.hasValidator()
+                && !request.conditional() ? stored : null;
         Collapse leading = null;
         if (wake != null && !request.noStore() && !request.requiresValidation()) {
             leading = leadOrWait(request.key, loop, wake);
