@@ -115,6 +115,19 @@ class CacheFillTest {
     }
 
     @Test
+    void aFreshResponseTheClientWouldNotTakeIsForwardedForTheRequest() {
+        fetched(cache, get("/a"), "hello", "Cache-Control", "max-age=60", "ETag", "\"v1\"");
+        // RFC 9211 fwd=request: a fresh response was there, the request's directives did not allow it
+        CacheFill noCache = lead(cache, get("/a", "Cache-Control", "no-cache"));
+        noCache.responseHead(304, "Not Modified", fields(), -1);
+        assertThat(noCache.cacheStatus()).isEqualTo("sluice; fwd=request; fwd-status=304");
+        CacheFill maxAge = cache.decide(get("/a", "Cache-Control", "max-age=5"), System.currentTimeMillis() + 10_000,
+                null, null).fill;
+        maxAge.responseHead(200, "OK", fields("Cache-Control", "max-age=60"), 0);
+        assertThat(maxAge.cacheStatus()).isEqualTo("sluice; fwd=request; fwd-status=200; stored");
+    }
+
+    @Test
     void aNotModifiedThatForbidsStoringDropsTheStoredResponse() {
         fetched(cache, get("/a"), "hello", "Cache-Control", "max-age=60", "ETag", "\"v1\"");
         CacheFill fill = decideLater(get("/a")).fill;
