@@ -64,7 +64,7 @@ public final class CacheFill {
                 cache.invalidate(request.key);
             }
             cache.stats.revalidated.increment();
-            cacheStatus = "sluice; fwd=stale; fwd-status=304";
+            cacheStatus = "sluice; fwd=" + forward + "; fwd-status=304";
             end();
             return refreshed;
         }

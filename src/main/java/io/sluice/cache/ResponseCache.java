@@ -91,8 +91,11 @@ public final class ResponseCache {
             return CacheDecision.pass("method"); // a HEAD answer has no body to store
         }
         String forward = stored == null ? variants == null ? "miss" : "vary-miss"
-                : request.requiresValidation() && stored.fresh(nowMillis) ? "request" : "stale";
-        CachedResponse revalidate = stored != null && stored.hasValidator() && !request.conditional() ? stored : null;
+                : stored.fresh(nowMillis) ? "request" : "stale"; // fresh, but the request's directives refused it
+        // one on disk is fetched whole: a 304 would refresh a response whose body is only in a file, which storing
+        // the refreshed response deletes (store() drops the disk copy), and the exchange sends such a body from memory
+        CachedResponse revalidate = stored != null && stored.file == null && stored.hasValidator()
+                && !request.conditional() ? stored : null;
         Collapse leading = null;
         if (wake != null && !request.noStore() && !request.requiresValidation()) {
             Collapse[] waitingFor = new Collapse[1];
