@@ -90,9 +90,10 @@ final class CacheControl {
             case "must-revalidate" -> mustRevalidate = true;
             case "proxy-revalidate" -> proxyRevalidate = true;
             case "only-if-cached" -> onlyIfCached = true;
-            case "max-age" -> maxAge = deltaSeconds(argument);
-            case "s-maxage" -> sMaxAge = deltaSeconds(argument);
-            case "min-fresh" -> minFresh = deltaSeconds(argument);
+            // repeated: the first counts (RFC 9111 §4.2.1)
+            case "max-age" -> maxAge = maxAge == ABSENT ? deltaSeconds(argument) : maxAge;
+            case "s-maxage" -> sMaxAge = sMaxAge == ABSENT ? deltaSeconds(argument) : sMaxAge;
+            case "min-fresh" -> minFresh = minFresh == ABSENT ? deltaSeconds(argument) : minFresh;
             default -> {
             }
         }

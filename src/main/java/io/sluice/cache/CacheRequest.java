@@ -100,13 +100,21 @@ public final class CacheRequest {
             return stored.etag != null && EntityTags.matchesWeakly(ifNoneMatch, stored.etag);
         }
         long since = HttpDates.parse(Field.first(fields, "if-modified-since"));
-        long modified = HttpDates.parse(stored.lastModified);
+        // without Last-Modified, the Date it was sent at (RFC 9111 §4.3.2)
+        long modified = HttpDates.parse(stored.lastModified != null ? stored.lastModified
+                : Field.first(stored.fields, "date"));
         return since != HttpDates.INVALID && modified != HttpDates.INVALID && modified <= since;
     }
 
-    /** The value the request's {@code name} fields give, normalised for Vary (RFC 9111 §4.1); {@code ""}: none. */
+    /**
+     * The value the request's {@code name} fields give, normalised for Vary (RFC 9111 §4.1); {@link #ABSENT} when
+     * it has none, which matches only a request without it too (an empty field is not an absent one).
+     */
     String varyValue(String name) {
         String v = Field.joined(fields, name);
-        return v == null ? "" : v.replaceAll("[ \t]*,[ \t]*", ",").trim();
+        return v == null ? ABSENT : v.replaceAll("[ \t]*,[ \t]*", ",").trim();
     }
+
+    /** The Vary value of an absent field: a NUL, which no field value can hold. */
+    static final String ABSENT = "\0";
 }

@@ -17,7 +17,8 @@ public final class CachedResponse {
             410, 414, 501);
     /** Fields never stored: hop-by-hop (RFC 9110 §7.6.1) and framing, which each answer gets anew. */
     private static final Set<String> NOT_STORED = Set.of("connection", "keep-alive", "proxy-connection", "te",
-            "trailer", "transfer-encoding", "upgrade", "content-length", "age", "proxy-authenticate");
+            "trailer", "transfer-encoding", "upgrade", "content-length", "age", "proxy-authenticate",
+            "proxy-authentication-info");
     /** Bytes counted per entry besides its fields and body: the objects holding them. */
     private static final int OVERHEAD = 256;
 
@@ -134,6 +135,11 @@ public final class CachedResponse {
             if (replaced.contains(f.name().toLowerCase(Locale.ROOT))) {
                 merged.add(f);
             }
+        }
+        if (!replaced.contains("date")) {
+            // the age starts anew now: an old Date left in place would make an Expires count from back then
+            merged.removeIf(f -> f.is("date"));
+            merged.add(new Field("Date", HttpDates.format(responseTime)));
         }
         return new CachedResponse(status, reason, merged, body, file, bodyLength, responseTime,
                 initialAge(notModified, requestTime, responseTime), varyNames, varyValues);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,8 @@ import java.util.stream.Stream;
  */
 final class DiskTier {
     private static final int WRITE_QUEUE = 256;
+    /** URLs whose removal is remembered while writes are queued; past it, the queued writes are dropped. */
+    private static final int MAX_REMOVALS_KEPT = 4096;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -42,6 +45,12 @@ final class DiskTier {
     private long bytes;
     private long files;
     private long nextFile;
+    /** Removals so far; a write queued before a removal of its URL must not land after it. Guarded by {@code this}. */
+    private long removals;
+    /** URL → the removal count just after its last removal, for the writes still queued; guarded by {@code this}. */
+    private final Map<String, Long> removedAt = new HashMap<>();
+    /** Writes queued before this removal count are dropped: {@link #removedAt} was cleared since. */
+    private long forgottenBefore;
 
     DiskTier(Path root, long maxBytes, CacheStats stats) {
         this.maxBytes = maxBytes;
@@ -62,18 +71,18 @@ final class DiskTier {
     /** Takes the variants memory pushed out (called by Caffeine, on its executor): queued for the writer. */
     void offer(String key, List<CachedResponse> variants) {
         for (CachedResponse v : variants) {
-            if (v.body == null) {
-                continue; // its body is on disk already (a revalidated disk entry)
-            }
             try {
-                writer.execute(() -> write(key, v));
+                synchronized (this) {
+                    long queuedAt = removals;
+                    writer.execute(() -> write(key, v, queuedAt));
+                }
             } catch (RejectedExecutionException e) {
                 stats.diskDropped.increment();
             }
         }
     }
 
-    private void write(String key, CachedResponse v) {
+    private void write(String key, CachedResponse v, long queuedAt) {
         Path file;
         synchronized (this) {
             if (v.body.length > maxBytes) {
@@ -93,24 +102,35 @@ final class DiskTier {
         }
         List<Path> gone = new ArrayList<>();
         synchronized (this) {
-            CachedResponse onDisk = v.onDisk(file);
-            List<CachedResponse> variants = new ArrayList<>();
-            variants.add(onDisk);
-            List<CachedResponse> old = index.get(key);
-            if (old != null) {
-                for (CachedResponse o : old) {
-                    if (o.sameVariant(onDisk) || variants.size() >= ResponseCache.MAX_VARIANTS) {
-                        forget(o, gone);
-                    } else {
-                        variants.add(o);
+            Long removed = removedAt.get(key);
+            boolean stale = queuedAt < forgottenBefore || removed != null && removed > queuedAt;
+            if (writer.getQueue().isEmpty()) {
+                forgetRemovals(); // no write queued before now is left
+            }
+            if (stale) {
+                // memory pushed it out before a request changed the URL (POST) or a newer response replaced it
+                gone.add(file);
+                stats.diskDropped.increment();
+            } else {
+                CachedResponse onDisk = v.onDisk(file);
+                List<CachedResponse> variants = new ArrayList<>();
+                variants.add(onDisk);
+                List<CachedResponse> old = index.get(key);
+                if (old != null) {
+                    for (CachedResponse o : old) {
+                        if (o.sameVariant(onDisk) || variants.size() >= ResponseCache.MAX_VARIANTS) {
+                            forget(o, gone);
+                        } else {
+                            variants.add(o);
+                        }
                     }
                 }
+                index.put(key, variants);
+                bytes += onDisk.bodyLength;
+                files++;
+                evictOver(gone);
+                stats.diskWrites.increment();
             }
-            index.put(key, variants);
-            bytes += onDisk.bodyLength;
-            files++;
-            evictOver(gone);
-            stats.diskWrites.increment();
         }
         gone.forEach(DiskTier::deleteQuietly);
     }
@@ -132,6 +152,11 @@ final class DiskTier {
     boolean remove(String key) {
         List<Path> gone = new ArrayList<>();
         synchronized (this) {
+            removals++;
+            if (removedAt.size() >= MAX_REMOVALS_KEPT) {
+                forgetRemovals();
+            }
+            removedAt.put(key, removals);
             List<CachedResponse> variants = index.remove(key);
             if (variants == null) {
                 return false;
@@ -148,6 +173,12 @@ final class DiskTier {
 
     synchronized long bytes() {
         return bytes;
+    }
+
+    /** Forgets which URLs were removed when: the writes queued before now are dropped instead. */
+    private void forgetRemovals() {
+        removedAt.clear();
+        forgottenBefore = removals;
     }
 
     private void evictOver(List<Path> gone) {

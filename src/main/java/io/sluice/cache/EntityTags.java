@@ -11,8 +11,20 @@ final class EntityTags {
      */
     static boolean matchesWeakly(String list, String etag) {
         String wanted = opaque(etag);
-        for (String candidate : list.split(",")) {
-            String c = candidate.trim();
+        int i = 0;
+        int n = list.length();
+        while (i < n) {
+            int start = i;
+            boolean quoted = false;
+            // a comma inside the quotes of an entity tag is part of it
+            while (i < n && (quoted || list.charAt(i) != ',')) {
+                if (list.charAt(i) == '"') {
+                    quoted = !quoted;
+                }
+                i++;
+            }
+            String c = list.substring(start, i).trim();
+            i++;
             if (c.equals("*") || !c.isEmpty() && opaque(c).equals(wanted)) {
                 return true;
             }

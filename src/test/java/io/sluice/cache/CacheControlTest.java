@@ -54,6 +54,13 @@ class CacheControlTest {
     }
 
     @Test
+    void aRepeatedDirectiveCountsAsFirstWritten() {
+        // RFC 9111 §4.2.1: the first occurrence (or stale); not a later, longer one
+        assertThat(CacheControl.parse("max-age=5, max-age=100").maxAge).isEqualTo(5);
+        assertThat(CacheControl.parse("s-maxage=1, s-maxage=600").sMaxAge).isEqualTo(1);
+    }
+
+    @Test
     void unknownDirectivesAreIgnored() {
         CacheControl cc = CacheControl.parse("foo, bar=\"baz, max-age=1\", stale-while-revalidate=30, max-age=3");
         assertThat(cc.maxAge).isEqualTo(3);

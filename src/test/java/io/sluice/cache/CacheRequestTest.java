@@ -87,6 +87,13 @@ class CacheRequestTest {
     }
 
     @Test
+    void withoutLastModifiedIfModifiedSinceComparesWithDate() {
+        CachedResponse r = stored(get("/"), "Cache-Control", "max-age=60", "Date", LAST_MODIFIED);
+        assertThat(get("/", "If-Modified-Since", LAST_MODIFIED).notModified(r)).isTrue();
+        assertThat(get("/", "If-Modified-Since", "Sat, 05 Nov 1994 08:49:37 GMT").notModified(r)).isFalse();
+    }
+
+    @Test
     void ifNoneMatchOverridesIfModifiedSince() {
         // RFC 9110 §13.1.3: If-Modified-Since is ignored when If-None-Match is present
         assertThat(get("/", "If-None-Match", "\"v0\"", "If-Modified-Since", LAST_MODIFIED).notModified(sixtySeconds()))

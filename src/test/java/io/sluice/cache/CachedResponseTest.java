@@ -212,6 +212,25 @@ class CachedResponseTest {
     }
 
     @Test
+    void aNotModifiedWithoutDateDatesTheResponseNowSoThatExpiresStillCounts() {
+        CachedResponse r = stored(PLAIN, "Date", httpDate(T), "Expires", httpDate(T + 60_000), "ETag", "\"v1\"");
+        CachedResponse refreshed = r.refreshed(fields("ETag", "\"v1\""), T + 120_000, T + 120_000);
+        assertThat(refreshed.fields).contains(new Field("Date", httpDate(T + 120_000)))
+                .doesNotContain(new Field("Date", httpDate(T)));
+        assertThat(refreshed.fresh(T + 120_000)).isFalse();
+    }
+
+    @Test
+    void aFieldSentEmptyIsNotAnAbsentOne() {
+        CachedResponse r = stored(PLAIN, "Cache-Control", "max-age=60", "Vary", "Accept-Language");
+        assertThat(r.matches(get("/", "Accept-Language", ""))).isFalse();
+        CachedResponse empty = stored(get("/", "Accept-Language", ""), "Cache-Control", "max-age=60",
+                "Vary", "Accept-Language");
+        assertThat(empty.matches(get("/"))).isFalse();
+        assertThat(empty.matches(get("/", "Accept-Language", ""))).isTrue();
+    }
+
+    @Test
     void aFieldAbsentWhenStoredMustBeAbsentToMatch() {
         CachedResponse r = stored(PLAIN, "Cache-Control", "max-age=60", "Vary", "Accept-Language");
         assertThat(r.matches(get("/"))).isTrue();

@@ -30,6 +30,13 @@ class EntityTagsTest {
     }
 
     @Test
+    void aCommaInsideATagIsPartOfIt() {
+        assertThat(EntityTags.matchesWeakly("\"a,b\"", "\"a,b\"")).isTrue();
+        assertThat(EntityTags.matchesWeakly("\"x\", W/\"a,b\"", "\"a,b\"")).isTrue();
+        assertThat(EntityTags.matchesWeakly("\"a,b\"", "\"a\"")).isFalse();
+    }
+
+    @Test
     void aStarMatchesAnyTag() {
         assertThat(EntityTags.matchesWeakly("*", "W/\"anything\"")).isTrue();
         assertThat(EntityTags.matchesWeakly("\"x\", *", "\"y\"")).isTrue();
