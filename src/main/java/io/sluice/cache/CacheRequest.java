@@ -100,10 +100,13 @@ public final class CacheRequest {
             return stored.etag != null && EntityTags.matchesWeakly(ifNoneMatch, stored.etag);
         }
         long since = HttpDates.parse(Field.first(fields, "if-modified-since"));
+        if (since == HttpDates.INVALID) {
+            return false;
+        }
         // without Last-Modified, the Date it was sent at (RFC 9111 §4.3.2)
         long modified = HttpDates.parse(stored.lastModified != null ? stored.lastModified
                 : Field.first(stored.fields, "date"));
-        return since != HttpDates.INVALID && modified != HttpDates.INVALID && modified <= since;
+        return modified != HttpDates.INVALID && modified <= since;
     }
 
     /**

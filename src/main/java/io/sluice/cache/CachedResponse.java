@@ -1,5 +1,6 @@
 package io.sluice.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,6 +32,11 @@ public final class CachedResponse {
     /** The body's file in the disk tier, or {@code null}. */
     public final Path file;
     public final long bodyLength;
+    /**
+     * How an answer made from it begins, ISO-8859-1: status line, stored fields and (but for a 204) Content-Length;
+     * rendered once, as every hit sends the same bytes there.
+     */
+    public final byte[] head;
     /** When the response was received (System.currentTimeMillis). */
     final long responseTime;
     final long correctedInitialAge;
@@ -62,6 +68,19 @@ public final class CachedResponse {
         this.noCache = cc.noCache;
         this.etag = Field.first(fields, "etag");
         this.lastModified = Field.first(fields, "last-modified");
+        this.head = render(status, reason, this.fields, bodyLength);
+    }
+
+    private static byte[] render(int status, String reason, List<Field> fields, long bodyLength) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n");
+        for (Field f : fields) {
+            sb.append(f.name()).append(": ").append(f.value()).append("\r\n");
+        }
+        if (status != 204) {
+            sb.append("Content-Length: ").append(bodyLength).append("\r\n");
+        }
+        return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -199,7 +218,7 @@ public final class CachedResponse {
 
     /** Bytes it takes in memory, for the memory tier's bound. */
     long weight() {
-        long w = OVERHEAD + (body == null ? 0 : body.length) + reason.length();
+        long w = OVERHEAD + (body == null ? 0 : body.length) + head.length;
         for (Field f : fields) {
             w += f.name().length() + f.value().length() + 32;
         }

@@ -62,17 +62,14 @@ final class CacheHeads {
      */
     static ByteBuf answer(ByteBufAllocator alloc, CachedResponse stored, boolean notModified, long ageSeconds,
                           String cacheStatus, boolean close, boolean keepAlive10) {
-        StringBuilder sb = new StringBuilder(256);
-        int status = notModified ? 304 : stored.status;
-        sb.append("HTTP/1.1 ").append(status).append(' ')
-                .append(notModified ? "Not Modified" : stored.reason).append("\r\n");
-        for (Field f : stored.fields) {
-            if (!notModified || NOT_MODIFIED_FIELDS.contains(f.name().toLowerCase(Locale.ROOT))) {
-                sb.append(f.name()).append(": ").append(f.value()).append("\r\n");
+        StringBuilder sb = new StringBuilder(128);
+        if (notModified) {
+            sb.append("HTTP/1.1 304 Not Modified\r\n");
+            for (Field f : stored.fields) {
+                if (NOT_MODIFIED_FIELDS.contains(f.name().toLowerCase(Locale.ROOT))) {
+                    sb.append(f.name()).append(": ").append(f.value()).append("\r\n");
+                }
             }
-        }
-        if (!notModified && stored.status != 204) {
-            sb.append("Content-Length: ").append(stored.bodyLength).append("\r\n");
         }
         sb.append("Age: ").append(ageSeconds).append("\r\n");
         sb.append("Cache-Status: ").append(cacheStatus).append("\r\n");
@@ -83,7 +80,10 @@ final class CacheHeads {
             sb.append("Connection: keep-alive\r\n");
         }
         sb.append("\r\n");
-        ByteBuf head = alloc.directBuffer(sb.length());
+        ByteBuf head = alloc.directBuffer((notModified ? 0 : stored.head.length) + sb.length());
+        if (!notModified) {
+            head.writeBytes(stored.head);
+        }
         head.writeCharSequence(sb, StandardCharsets.ISO_8859_1);
         return head;
     }
