@@ -184,14 +184,16 @@ final class Metrics {
         }
         out.family("sluice_route_cache_requests_total", Type.COUNTER,
                 "GET and HEAD requests on routes with a cache, by result: hit (answered from the cache), miss (sent "
-                        + "to the server), collapsed (waited for another request's fetch), bypass (passed through).");
+                        + "to the server), bypass (passed through).");
         eachCache(listeners, (labels, cache) -> {
             CacheStats c = cache.stats();
             out.sample(c.hits(), with(labels, "result", "hit"));
             out.sample(c.misses(), with(labels, "result", "miss"));
-            out.sample(c.collapsed(), with(labels, "result", "collapsed"));
             out.sample(c.bypassed(), with(labels, "result", "bypass"));
         });
+        cacheCounter(out, listeners, "sluice_route_cache_collapsed_total",
+                "Waits for another request's fetch of the same URL (the request is counted again as a hit or miss).",
+                CacheStats::collapsed);
         cacheCounter(out, listeners, "sluice_route_cache_revalidations_total",
                 "Stored responses sent to the server to confirm.", CacheStats::revalidations);
         cacheCounter(out, listeners, "sluice_route_cache_revalidated_total",

@@ -83,7 +83,8 @@ public final class CacheFill {
         this.status = status;
         this.reason = reason;
         this.fields = fields;
-        this.body = new byte[(int) (contentLength >= 0 ? contentLength : Math.min(16 * 1024, cache.maxObject()))];
+        // grown as bytes come: a Content-Length is the server's word, not memory to set aside before the body arrives
+        this.body = new byte[(int) Math.min(contentLength >= 0 ? contentLength : 16 * 1024, 64 * 1024)];
         capturing = true;
         return null;
     }

@@ -95,6 +95,9 @@ public final class CacheRequest {
      * If-None-Match by weak comparison of entity tags, else If-Modified-Since against Last-Modified.
      */
     public boolean notModified(CachedResponse stored) {
+        if (stored.status < 200 || stored.status >= 300) {
+            return false; // conditions apply to a 2xx only (RFC 9110 §13.2.1): a stored 404 stays a 404
+        }
         String ifNoneMatch = Field.joined(fields, "if-none-match");
         if (ifNoneMatch != null) {
             return stored.etag != null && EntityTags.matchesWeakly(ifNoneMatch, stored.etag);

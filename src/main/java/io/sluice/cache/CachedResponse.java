@@ -110,6 +110,10 @@ public final class CachedResponse {
         if (Field.first(fields, "set-cookie") != null) {
             return "set-cookie";
         }
+        String coding = Field.joined(fields, "transfer-encoding");
+        if (coding != null && !coding.trim().equalsIgnoreCase("chunked")) {
+            return "transfer-coding"; // the payload is stored without its chunks, not decoded: gzip would be lost
+        }
         boolean validator = Field.first(fields, "etag") != null || Field.first(fields, "last-modified") != null;
         if (!validator && (cc.noCache || freshnessLifetime(cc, fields, System.currentTimeMillis()) <= 0)) {
             return "stale";

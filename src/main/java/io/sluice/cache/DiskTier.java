@@ -4,6 +4,10 @@ import io.sluice.log.Log;
 
 import java.io.IOException;
 import java.lang.ref.Cleaner;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +21,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -25,15 +28,16 @@ import java.util.stream.Stream;
  * sendfile), their heads in memory. Bounded by bytes of body ({@code disk_max}), least recently used first out.
  * Written by one thread of its own, through a bounded queue: when it is full, what memory pushes out is dropped.
  *
- * <p>Each cache writes in a directory of its own under {@code disk_dir}, named after the process; directories of
- * processes that are gone are deleted at start. The tier does not outlive its process: a restart starts empty. A
- * tier no longer reachable (a reload replaced its route) deletes its directory when it is collected.
+ * <p>Each cache writes in a directory of its own under {@code disk_dir} ({@code cache-*}, a unique name), locked
+ * while it is used; at start, the directories nobody holds the lock of are deleted (a process that is gone: the
+ * tier does not outlive its process, a restart starts empty). Processes sharing {@code disk_dir} (a new one started
+ * next to the old, containers with the same PID) therefore never mix files. A tier no longer reachable (a reload
+ * replaced its route) deletes its directory when it is collected.
  */
 final class DiskTier {
     private static final int WRITE_QUEUE = 256;
     /** URLs whose removal is remembered while writes are queued; past it, the queued writes are dropped. */
     private static final int MAX_REMOVALS_KEPT = 4096;
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final Path dir;
@@ -52,20 +56,51 @@ final class DiskTier {
     /** Writes queued before this removal count are dropped: {@link #removedAt} was cleared since. */
     private long forgottenBefore;
 
-    DiskTier(Path root, long maxBytes, CacheStats stats) {
+    private static final String PREFIX = "cache-";
+    private static final String LOCK = "lock";
+    /** Directories without a lock file younger than this may be being set up by another process. */
+    private static final long SETUP_GRACE_MILLIS = 60_000;
+
+    /**
+     * The disk tier in a new directory under {@code root}, after deleting the directories nobody uses any more; or
+     * {@code null} (logged) when the directory cannot be made: the cache then works in memory only.
+     */
+    static DiskTier open(Path root, long maxBytes, CacheStats stats) {
+        Path dir = null;
+        FileChannel lockFile = null;
+        try {
+            Files.createDirectories(root);
+            dir = Files.createTempDirectory(root, PREFIX);
+            lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (lockFile.tryLock() == null) {
+                throw new IOException("cannot lock " + dir.resolve(LOCK));
+            }
+        } catch (IOException e) {
+            Log.event("cache disk tier off: cannot set up a directory in " + root + ": " + e.getMessage());
+            closeQuietly(lockFile);
+            if (dir != null) {
+                deleteTree(dir);
+            }
+            return null;
+        }
+        deleteAbandoned(root, dir);
+        return new DiskTier(dir, lockFile, maxBytes, stats);
+    }
+
+    private DiskTier(Path dir, FileChannel lockFile, long maxBytes, CacheStats stats) {
+        this.dir = dir;
         this.maxBytes = maxBytes;
         this.stats = stats;
-        long pid = ProcessHandle.current().pid();
-        deleteAbandoned(root, pid);
-        this.dir = root.resolve(pid + "-" + INSTANCES.incrementAndGet());
         this.writer = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new ArrayBlockingQueue<>(WRITE_QUEUE), r -> {
             Thread t = new Thread(r, "sluice-cache-disk");
             t.setDaemon(true);
             return t;
         });
         writer.allowCoreThreadTimeOut(true); // an idle tier keeps no thread
-        Path own = dir;
-        CLEANER.register(this, () -> deleteTree(own));
+        CLEANER.register(this, () -> {
+            closeQuietly(lockFile);
+            deleteTree(dir);
+        });
     }
 
     /** Takes the variants memory pushed out (called by Caffeine, on its executor): queued for the writer. */
@@ -148,7 +183,10 @@ final class DiskTier {
         return null;
     }
 
-    /** Forgets the URL and deletes its files (a response being sent keeps its open file). */
+    /**
+     * Forgets the URL; its files are deleted on the writer's thread (callers are event loops). A response being sent
+     * keeps its open file.
+     */
     boolean remove(String key) {
         List<Path> gone = new ArrayList<>();
         synchronized (this) {
@@ -163,8 +201,19 @@ final class DiskTier {
             }
             variants.forEach(v -> forget(v, gone));
         }
-        gone.forEach(DiskTier::deleteQuietly);
+        deleteLater(gone);
         return true;
+    }
+
+    private void deleteLater(List<Path> gone) {
+        if (gone.isEmpty()) {
+            return;
+        }
+        try {
+            writer.execute(() -> gone.forEach(DiskTier::deleteQuietly));
+        } catch (RejectedExecutionException e) {
+            gone.forEach(DiskTier::deleteQuietly); // the queue is full: now, rather than never
+        }
     }
 
     synchronized long entries() {
@@ -196,24 +245,43 @@ final class DiskTier {
     }
 
     /** Deletes the directories under {@code root} of Sluice processes that are not running any more. */
-    private static void deleteAbandoned(Path root, long self) {
-        if (!Files.isDirectory(root)) {
-            return;
-        }
+    /** Deletes the tier directories under {@code root} whose lock nobody holds, but {@code own}. */
+    private static void deleteAbandoned(Path root, Path own) {
         try (Stream<Path> children = Files.list(root)) {
             for (Path child : children.toList()) {
-                String name = child.getFileName().toString();
-                int dash = name.indexOf('-');
-                if (dash <= 0 || !name.substring(0, dash).chars().allMatch(Character::isDigit)) {
-                    continue; // not ours
-                }
-                long pid = Long.parseLong(name.substring(0, dash));
-                if (pid != self && ProcessHandle.of(pid).isEmpty()) {
+                if (!child.equals(own) && child.getFileName().toString().startsWith(PREFIX) && abandoned(child)) {
                     deleteTree(child);
                 }
             }
         } catch (IOException e) {
             Log.event("cache disk tier: cannot list " + root + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean abandoned(Path dir) throws IOException {
+        Path lock = dir.resolve(LOCK);
+        if (!Files.exists(lock)) {
+            return System.currentTimeMillis() - Files.getLastModifiedTime(dir).toMillis() > SETUP_GRACE_MILLIS;
+        }
+        try (FileChannel c = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+            FileLock l = c.tryLock();
+            if (l == null) {
+                return false; // another process uses it
+            }
+            l.release();
+            return true;
+        } catch (OverlappingFileLockException e) {
+            return false; // another cache of this process
+        }
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                Log.event("cache disk tier: cannot close a lock file: " + e.getMessage());
+            }
         }
     }
 

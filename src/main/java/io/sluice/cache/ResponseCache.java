@@ -31,7 +31,7 @@ public final class ResponseCache {
 
     public ResponseCache(RouteCache config) {
         this.config = config;
-        this.disk = config.diskDir() == null ? null : new DiskTier(config.diskDir(), config.diskMax(), stats);
+        this.disk = config.diskDir() == null ? null : DiskTier.open(config.diskDir(), config.diskMax(), stats);
         Caffeine<String, List<CachedResponse>> builder = Caffeine.newBuilder()
                 .maximumWeight(config.maxMemory())
                 .weigher((String key, List<CachedResponse> variants) -> weight(key, variants))
@@ -114,6 +114,8 @@ public final class ResponseCache {
 
     /** A stored response on disk could not be read (the disk tier dropped it meanwhile): it is forgotten. */
     public void lost(CacheRequest request) {
+        stats.hits.decrement(); // the request is decided again, and counted then
+        stats.diskHits.decrement();
         if (disk != null) {
             disk.remove(request.key);
         }
@@ -179,6 +181,8 @@ public final class ResponseCache {
             } else if (current.await(loop, wake)) {
                 waitingFor[0] = current;
                 return null;
+            } else {
+                fetching.remove(key, current); // it ended: rather than spin until it removes itself
             }
             // the fetch ended meanwhile: look again
         }

@@ -561,7 +561,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             requestFinished();
         } else {
             closeAs(keepAliveEnd());
-            closeAfterFlush(false);
+            closeAfterFlush(pending != null && pending.isReadable()); // bytes sent after a close: linger, as sendLocal
         }
     }
 

@@ -734,7 +734,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
             return false;
         }
         dechunk = !clientHttp11 && responseBody.isChunked();
-        boolean hold = (route.buffering().bufferResponse() || waitingTurn) && state != State.DRAINING;
+        // a response being stored is read at the server's speed, not its client's: requests waiting for this fetch
+        // (request collapsing) must not be paced by one slow reader
+        boolean storing = fill != null && fill.capturing();
+        boolean hold = (route.buffering().bufferResponse() || waitingTurn || storing) && state != State.DRAINING;
         // keep-alive rescue: a body the server ends by closing gets a length (held) or chunks (streamed, 1.1)
         boolean rescuable = responseBody.endsAtClose() && !p.transferEncodingNotChunked;
         boolean lengthAtEnd = hold && (rescuable || dechunk);
@@ -761,7 +764,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
                 if (hold) {
                     // a pipelined response held only for its turn stays in memory: past its share, its server waits
                     out.hold(new HeldBytes(client.loop.budget,
-                            route.buffering().bufferResponse() ? client.loop.spill : null));
+                            route.buffering().bufferResponse() || storing ? client.loop.spill : null));
                 }
                 if (rechunk || lengthAtEnd) {
                     head.writerIndex(head.writerIndex() - 2); // without its blank line: a field follows
@@ -1052,6 +1055,10 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
     void clientTimedOut() {
         if (state == State.DONE) {
             return;
+        }
+        if (fill != null) {
+            fill.clientLeft(); // the waiters elect another fetch rather than each going to the server
+            fill = null;
         }
         endedBy(Termination.CLIENT_TIMEOUT);
         leaveQueue();

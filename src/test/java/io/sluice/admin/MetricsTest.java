@@ -74,7 +74,8 @@ class MetricsTest {
         f.put("sluice_route_requests_total", List.of("listener", "route", "cluster"));
         List<String> route = List.of("listener", "route", "cluster");
         f.put("sluice_route_cache_requests_total", List.of("listener", "route", "cluster", "result"));
-        for (String counter : List.of("revalidations", "revalidated", "stored", "not_stored", "invalidations")) {
+        for (String counter : List.of("collapsed", "revalidations", "revalidated", "stored", "not_stored",
+                "invalidations")) {
             f.put("sluice_route_cache_" + counter + "_total", route);
         }
         f.put("sluice_route_cache_bytes", List.of("listener", "route", "cluster", "tier"));
@@ -221,13 +222,13 @@ class MetricsTest {
     private static void assertCacheMatches(Scrape m, JsonNode route) {
         JsonNode cache = route.path("cache");
         String[] labels = {"listener", ProxyFixture.LISTENER, "route", route.path("match").asText(), "cluster", "web"};
-        Map<String, String> results = Map.of("hit", "hits", "miss", "misses", "collapsed", "collapsed", "bypass",
-                "bypassed");
+        Map<String, String> results = Map.of("hit", "hits", "miss", "misses", "bypass", "bypassed");
         results.forEach((result, field) -> assertThat(m.value("sluice_route_cache_requests_total", with(labels,
                 "result", result))).as(result).isEqualTo(cache.path(field).asDouble()));
         assertThat(cache.path("misses").asLong()).isEqualTo(5);
         assertThat(cache.path("not_stored").asLong()).isEqualTo(5);
-        for (String counter : List.of("revalidations", "revalidated", "stored", "not_stored", "invalidations")) {
+        for (String counter : List.of("collapsed", "revalidations", "revalidated", "stored", "not_stored",
+                "invalidations")) {
             assertThat(m.value("sluice_route_cache_" + counter + "_total", labels)).as(counter)
                     .isEqualTo(cache.path(counter).asDouble());
         }

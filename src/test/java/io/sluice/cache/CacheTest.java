@@ -342,16 +342,14 @@ class CacheTest {
     }
 
     @Test
-    void aResponseCutShortIsNotStoredAndWaitersGoToTheServer() throws Exception {
+    void aResponseCutShortIsNotStoredAndTheClientGetsA502() throws Exception {
         start();
         String target = "/cut?cc=" + q("max-age=300") + "&size=10000";
         for (int i = 0; i < 2; i++) {
             try (RawHttpClient c = proxy.connect()) {
                 c.send(RawHttpClient.request("GET", target, "Host: test"));
-                RawHttpClient.Streaming s = c.readStreaming("GET");
-                assertThat(s.head().status()).isEqualTo(200);
-                s.body().readAllBytes();
-                assertThat(s.complete()).isFalse();
+                // a response being stored is held until complete: cut short, it is replaced by Sluice's 502
+                assertThat(c.readResponse().status()).isEqualTo(502);
             }
         }
         assertThat(origin.requests(target)).isEqualTo(2);
