@@ -220,8 +220,10 @@ class ConfigLoaderTest {
         String yaml = readme.substring(start + "```yaml\n".length(), readme.indexOf("```", start + 1));
 
         SluiceConfig config = ConfigLoader.parse(yaml, "README.md");
-        assertThat(config.listeners().get(0).routes()).hasSize(5);
-        assertThat(config.listeners().get(0).routes().get(3).deliver()).isEqualTo(RouteConfig.Deliver.DIRECT);
+        assertThat(config.listeners().get(0).routes()).hasSize(6);
+        assertThat(config.listeners().get(0).routes().get(3).cache()).isEqualTo(new RouteCache(64L << 20, 1L << 20,
+                Duration.ofSeconds(5), null, RouteCache.DEFAULT_DISK_MAX));
+        assertThat(config.listeners().get(0).routes().get(4).deliver()).isEqualTo(RouteConfig.Deliver.DIRECT);
         assertThat(config.deferred()).isEqualTo(DeferredConfig.DEFAULTS.journalDir().equals(
                 Path.of("/tmp/sluice-deferred")) ? DeferredConfig.DEFAULTS : config.deferred());
         assertThat(config.deferred().backoffMax()).isEqualTo(DeferredConfig.DEFAULTS.backoffMax());
