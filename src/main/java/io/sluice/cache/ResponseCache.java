@@ -133,12 +133,15 @@ public final class ResponseCache {
         }
     }
 
-    /** Responses (URL variants) in memory, and their bytes. */
+    /** URLs in memory. Runs the memory tier's pending upkeep first: for the admin, not per request. */
     public long memoryEntries() {
+        memory.cleanUp();
         return memory.estimatedSize();
     }
 
+    /** Bytes in memory, as weighed. Runs the memory tier's pending upkeep first: for the admin, not per request. */
     public long memoryBytes() {
+        memory.cleanUp(); // stores and evictions not applied yet would not be counted
         return memory.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
     }
 
