@@ -191,6 +191,8 @@ rss_kib() { local p t=0; for p in "$@"; do t=$((t + $(awk '/^VmRSS:/{print $2}' 
 
 # backend_accepts -> sum of stub_status 'accepts' over all backends
 backend_accepts() { python3 "$TOOLS/stub.py" --accepts $BACKEND_PORTS; }
+# backend_requests -> sum of stub_status 'requests' over all backends (each query counts itself once per backend)
+backend_requests() { python3 "$TOOLS/stub.py" --requests $BACKEND_PORTS; }
 
 # foreign CPU (other people's processes on this VM) during a measurement: foreign_begin TAG; ...; foreign_end TAG
 bench_roots() { echo "${BENCH_ROOT_PID:-$$}" $(awk 1 "$RUN"/pids/*.pid 2>/dev/null); }   # awk: iperf3's pid file has no newline

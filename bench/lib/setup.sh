@@ -7,6 +7,9 @@
 #              listeners[].socket.send_buffer once `bin/sluice check` accepts it (else no Sluice variant).
 #   Sluice only, each of the above plus `-buffered`: the route holds whole responses (`buffer_response: true`,
 #   buffers: 64 MiB budget, 1 MiB per exchange, spill files in $RUN/spill), if `bin/sluice check` accepts it.
+#   cache      (scenario 7) default plus a 64 MiB response cache on /cached/ (the backends' /cached/ location adds
+#              Cache-Control: max-age=3600): nginx proxy_cache, HAProxy cache section, Sluice route `cache: {}`
+#              if `bin/sluice check` accepts it (conf/sluice-cache.supported).
 # Connection limits follow IDLE_N (default 10,000 idle connections) when it asks for more than they allow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 set -e
@@ -23,6 +26,9 @@ if [ "$IDLE_N" -gt 10000 ]; then
   SLUICE_MAXCONN=$((IDLE_N + 5000)); HAP_MAXCONN=$((IDLE_N + 2000)); NGX_WORKER_CONNS=$((IDLE_N + 9000))
 fi
 SPILL_DIR=$RUN/spill
+# nginx's proxy_cache (variant cache) lives on disk and would outlive a restart: every run starts it empty, as the
+# other two proxies' in-memory caches (bench/run stops every proxy before it runs this)
+rm -rf "$RUN/tmp/nginx-proxy/cache"
 
 # ------------------------------------------------------------------ backends: nginx, 1 worker each, on CPU0
 for port in $BACKEND_PORTS; do
@@ -44,6 +50,7 @@ http {
     listen 127.0.0.1:$port backlog=4096;
     root $W;
     location / { }
+    location /cached/ { alias $W/; add_header Cache-Control "max-age=3600"; }   # scenario 7: the proxies may cache it
     location = /stub { stub_status; }
   }
 }
@@ -62,7 +69,31 @@ case ${HAPROXY_TCP_SPLICE:-forced} in
 esac
 echo "${HAPROXY_TCP_SPLICE:-forced}" > "$RUN/conf/haproxy-tcp-splice.mode"
 if [ -f "$NGINX_STREAM_MODULE" ]; then echo yes > "$RUN/conf/nginx-stream.supported"; else echo no > "$RUN/conf/nginx-stream.supported"; fi
-for variant in default sndbuf64k; do
+# cache variant (scenario 7): the same as default (without the TCP listeners) plus a cache for /cached/ only; the
+# sizes are Sluice's `cache: {}` defaults (max_memory 64 MiB, max_object 1 MiB)
+for variant in default sndbuf64k cache; do
+  NGX_CACHE_PATH=""; NGX_CACHE_LOC=""; HAP_CACHE=""; HAP_CACHE_RULES=""
+  if [ $variant = cache ]; then
+    NGX_CACHE_PATH="  proxy_cache_path $RUN/tmp/nginx-proxy/cache levels=1:2 keys_zone=bench:10m max_size=64m inactive=60m use_temp_path=off;
+"
+    NGX_CACHE_LOC="    location /cached/ {             # scenario 7: answered from proxy_cache (fresh for the backend's max-age=3600)
+      proxy_cache bench;             # key: the default \$scheme\$proxy_host\$request_uri
+      proxy_pass http://be;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+    }
+"
+    HAP_CACHE="
+# scenario 7: the response cache (HAProxy's is in memory only)
+cache bench
+  total-max-size 64                # MB
+  max-object-size 1048576          # bytes
+  max-age 3600                     # s, at most (the backend says max-age=3600)
+"
+    HAP_CACHE_RULES="  http-request cache-use bench if { path_beg /cached/ }
+  http-response cache-store bench
+"
+  fi
   if [ $variant = sndbuf64k ]; then NGX_SNDBUF=" sndbuf=65536"; HAP_SNDBUF="  tune.sndbuf.client 65536"
   else NGX_SNDBUF=""; HAP_SNDBUF="  # tune.sndbuf.client: kernel default (autotuning)"; fi
   NGX_LOAD=""; NGX_STREAM=""; HAP_TCP=""
@@ -112,7 +143,7 @@ http {
   keepalive_requests 100000000;    # the default 1000 would make wrk reconnect; HAProxy and Sluice have no such limit
   client_body_temp_path $RUN/tmp/nginx-proxy/body;
   proxy_temp_path $RUN/tmp/nginx-proxy/proxy;
-  upstream be {
+${NGX_CACHE_PATH}  upstream be {
     server 127.0.0.1:$B1;
     server 127.0.0.1:$B2;          # round robin (default)
     keepalive 64;
@@ -121,7 +152,7 @@ http {
   }
   server {
     listen 127.0.0.1:$NGINX_PORT backlog=4096$NGX_SNDBUF;
-    location / {
+${NGX_CACHE_LOC}    location / {
       proxy_pass http://be;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
@@ -159,14 +190,15 @@ frontend fe_http
 backend be_http
   balance roundrobin
   http-reuse always
-  server s1 127.0.0.1:$B1
+${HAP_CACHE_RULES}  server s1 127.0.0.1:$B1
   server s2 127.0.0.1:$B2
-$HAP_TCP
+$HAP_TCP$HAP_CACHE
 C
 done
 
 # ------------------------------------------------------------------ Sluice, workers: 1, on CPU1
 sluice_conf() { # sluice_conf EXTRA_LISTENER_LINES [EXTRA_ROUTE_LINES] [TOP_LEVEL_LINES] [MORE_LISTENERS] [MORE_CLUSTERS]
+               #             [ROUTES_BEFORE_THE_CATCH_ALL]
   cat <<C
 # Sluice, equivalent to the HAProxy/nginx configs: one event loop, round robin over both backends,
 # long client keep-alive and pool idle timeouts (the idle scenario holds connections), generous limits.
@@ -177,7 +209,7 @@ ${3:-}listeners:
     protocol: http
     max_connections: $SLUICE_MAXCONN
     routes:
-      - match: { path_prefix: / }
+${6:-}      - match: { path_prefix: / }
         cluster: be
 ${2:-}    timeouts: { request_header: 10s, body_idle: 30s, keepalive_idle: 10m }
 $1
@@ -225,10 +257,17 @@ BUF_TOP="buffers: { memory_budget: 64MiB, exchange_memory: 1MiB, spill_dir: $SPI
 sluice_conf "" "$BUF_ROUTE" "$BUF_TOP" > "$RUN/conf/sluice-default-buffered.yaml"
 sluice_conf "    socket: { send_buffer: 64KiB }" "$BUF_ROUTE" "$BUF_TOP" > "$RUN/conf/sluice-sndbuf64k-buffered.yaml"
 echo "$SPILL_DIR" > "$RUN/conf/sluice-spill-dir"
+# response cache (scenario 7): a /cached/ route with every default (max_memory 64MiB, max_object 1MiB), before the
+# catch-all route (routes match first-wins in table order)
+CACHE_ROUTE="      - match: { path_prefix: /cached/ }
+        cluster: be
+        cache: {}
+"
+sluice_conf "" "" "" "" "" "$CACHE_ROUTE" > "$RUN/conf/sluice-cache.yaml"
 
 # ------------------------------------------------------------------ validate
 "$NGINX" -t -q -p "$RUN/tmp/backend$B1" -c "$RUN/conf/backend$B1.conf" -e "$RUN/logs/test.err"
-for variant in default sndbuf64k; do
+for variant in default sndbuf64k cache; do
   "$NGINX" -t -q -p "$RUN/tmp/nginx-proxy" -c "$RUN/conf/nginx-proxy-$variant.conf" -e "$RUN/logs/test.err"
   "$HAPROXY" -c -q -f "$RUN/conf/haproxy-$variant.cfg" 2>&1 | grep -v "FD limit\|maxconn" >&2 || true
 done
@@ -246,4 +285,10 @@ if "$REPO_DIR/bin/sluice" check -c "$RUN/conf/sluice-default-buffered.yaml" > "$
 else
   echo no > "$RUN/conf/sluice-buffered.supported"; rm -f "$RUN/conf/sluice-"*-buffered.yaml
 fi
-log "configs in $RUN/conf (sluice socket.send_buffer supported: $(cat "$RUN/conf/sluice-sndbuf.supported"); buffer_response: $(cat "$RUN/conf/sluice-buffered.supported"); tcp listeners: $(cat "$RUN/conf/sluice-tcp.supported"); nginx stream: $(cat "$RUN/conf/nginx-stream.supported"))"
+# ... and the route cache?
+if "$REPO_DIR/bin/sluice" check -c "$RUN/conf/sluice-cache.yaml" > "$RUN/logs/sluice-check-cache.log" 2>&1; then
+  echo yes > "$RUN/conf/sluice-cache.supported"
+else
+  echo no > "$RUN/conf/sluice-cache.supported"; rm -f "$RUN/conf/sluice-cache.yaml"
+fi
+log "configs in $RUN/conf (sluice socket.send_buffer supported: $(cat "$RUN/conf/sluice-sndbuf.supported"); buffer_response: $(cat "$RUN/conf/sluice-buffered.supported"); tcp listeners: $(cat "$RUN/conf/sluice-tcp.supported"); route cache: $(cat "$RUN/conf/sluice-cache.supported"); nginx stream: $(cat "$RUN/conf/nginx-stream.supported"))"

@@ -69,6 +69,7 @@ env = {
     "durations": f"wrk {E('DUR')} s per run; Sluice JIT warm-up {E('SLUICE_WARMUP_S')} s of 1 KiB + {E('SLUICE_WARMUP_S')} s of "
                  "100 KiB after every Sluice start; 2 s of wrk (2,000 ab requests) per proxy before each keep-alive "
                  "(new-connection) scenario, not recorded; TCP scenario: iperf3 -n "
-                 f"{E('TCP_BYTES')} per run, {E('TCP_WARMUP_S') or 2} s of iperf3 -P 8 per proxied variant first, not recorded",
+                 f"{E('TCP_BYTES')} per run, {E('TCP_WARMUP_S') or 2} s of iperf3 -P 8 per proxied variant first, not recorded; "
+                 f"cache scenario: Sluice also {E('SLUICE_WARMUP_S')} s of /cached/1k (its hit path) after its start in variant cache",
 }
 json.dump(env, open(sys.argv[1], "w"), indent=1)

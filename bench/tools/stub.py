@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """nginx stub_status of the backends (stdlib only).
 usage: stub.py PORT...              -> one dict per port
-       stub.py --accepts PORT...    -> sum of 'accepts' over the ports (each includes this query's own connection)"""
+       stub.py --accepts PORT...    -> sum of 'accepts' over the ports (each includes this query's own connection)
+       stub.py --requests PORT...   -> sum of 'requests' over the ports (each includes this query's own request)"""
 import re, socket, sys
 
 def stub(port, timeout=2.0):
@@ -25,6 +26,8 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if args and args[0] == "--accepts":
         print(sum(stub(int(p))["accepts"] for p in args[1:]))
+    elif args and args[0] == "--requests":
+        print(sum(stub(int(p))["requests"] for p in args[1:]))
     else:
         for p in args:
             print(p, stub(int(p)))

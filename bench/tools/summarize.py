@@ -91,12 +91,13 @@ def add_text(scen, metric, sluice_cell):
     headline.append((scen, metric, {}, 0, "text", sluice_cell))
 
 # ------------------------------------------------------------------------------------------- sections
-def keepalive(scen, size):
+def keepalive(scen, size, title=None, heading=None, extra=None):
+    """scenarios 1 and 2 (and 7 with a title, a heading of its own and extra columns: [(header, column)])"""
     rows = tsv(f"{scen}.tsv")
     if not rows:
         return
     g = by_proxy(rows)
-    t = f"keep-alive {size}"
+    t = title or f"keep-alive {size}"
     add(t, "**proxy CPU µs/req** (CPU1 busy ÷ requests)", {p: vals(g.get(p, []), "cpu1_us_per_req") for p in PROXIES}, 1)
     add(t, "proxy process µs/req (utime+stime ÷ requests)", {p: vals(g.get(p, []), "proc_us_per_req") for p in PROXIES}, 1)
     add(t, "req/s", {p: vals(g.get(p, []), "req_s") for p in PROXIES}, 0)
@@ -106,16 +107,46 @@ def keepalive(scen, size):
     add(t, "noise: CPU1 busy not by the proxy, %", {p: vals(g.get(p, []), "cpu1_not_proxy_pct") for p in PROXIES}, 0, "noise")
     add(t, "socket errors + non-2xx (sum over rounds)",
         {p: [sum(vals(g.get(p, []), "socket_errors")) + sum(vals(g.get(p, []), "non2xx"))] for p in PROXIES if p in g}, 0, "sum")
-    out = [f"### {t}: `wrk -t1 -c50 --latency` (per round)\n",
-           "| proxy | round | requests | req/s | p50 ms | p99 ms | socket errors | non-2xx | CPU1 µs/req | process µs/req | CPU1 busy % | CPU0 busy % | CPU1 steal % | CPU1 not proxy % | foreign CPU s (top) | redos |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    extra = extra or []
+    out = [heading or f"### {t}: `wrk -t1 -c50 --latency` (per round)\n",
+           "| proxy | round | requests | req/s | p50 ms | p99 ms | socket errors | non-2xx | CPU1 µs/req | process µs/req | CPU1 busy % | CPU0 busy % | CPU1 steal % | CPU1 not proxy % | foreign CPU s (top) | "
+           + "".join(f"{h} | " for h, _ in extra) + "redos |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" + "---|" * len(extra) + "---|"]
     for p in PROXIES:
         for r in g.get(p, []):
             out.append(f"| {NAMES[p]} | {r['round']} | {r['requests']} | {r['req_s']} | {r['p50_ms']} | {r['p99_ms']} | "
                        f"{r['socket_errors']} | {r['non2xx']} | {r['cpu1_us_per_req']} | {r['proc_us_per_req']} | "
                        f"{r['cpu1_busy_pct']} | {r['cpu0_busy_pct']} | {r['cpu1_steal_pct']} | {r.get('cpu1_not_proxy_pct')} | "
-                       f"{r.get('foreign_cpu_s')} ({r.get('foreign_top') or '–'}) | {r.get('redos', '')} |")
+                       f"{r.get('foreign_cpu_s')} ({r.get('foreign_top') or '–'}) | "
+                       + "".join(f"{r.get(c, '–')} | " for _, c in extra) + f"{r.get('redos', '')} |")
     details.append("\n".join(out) + "\n")
+
+def cache():
+    """scenario 7: keep-alive 1 KiB answered from each proxy's cache; plus the check that they were hits"""
+    rows = tsv("cache.tsv")
+    if not rows:
+        return
+    t = "cache hit 1 KiB (keep-alive)"
+    keepalive("cache", "1 KiB", t,
+              "### cache hit 1 KiB: `wrk -t1 -c50 --latency` on /cached/1k, variant `cache` (per round)\n\n"
+              "backend requests = requests that reached a backend during the run (Δ stub_status `requests` over both "
+              "backends, minus the queries' own): 0 when every response came from the proxy's cache. Sluice cache hits = "
+              "Δ of /stats routes[].cache.hits over the run (it also counts the responses still in flight when wrk stopped).\n",
+              [("backend requests", "backend_requests"), ("Sluice cache hits", "cache_hits")])
+    g = by_proxy(rows)
+    add(t, "requests that reached a backend during the run (0 = all hits; sum over rounds)",
+        {p: [sum(vals(g.get(p, []), "backend_requests"))] for p in PROXIES if p in g}, 0, "sum")
+    chk = by_proxy(tsv("cache-check.tsv"))
+    if chk:
+        out = ["### cache hit 1 KiB: the check before the rounds (two `curl` requests per proxy)\n",
+               "| proxy | backend requests for the 1st | for the 2nd | 2nd status | 2nd response's cache fields |",
+               "|---|---|---|---|---|"]
+        for p in PROXIES:
+            for r in chk.get(p, []):
+                fields = r["second_cache_fields"].replace("|", "\\|")
+                out.append(f"| {NAMES[p]} | {r['first_backend_requests']} | {r['second_backend_requests']} | "
+                           f"{r['second_status']} | {fields} |")
+        details.append("\n".join(out) + "\n")
 
 def ab_close():
     rows = tsv("ab_close.tsv")
@@ -342,7 +373,7 @@ def tcp():
                            f"{r['iperf_rc']} | {r['error']} | {r.get('redos', '')} |")
     details.append("\n".join(out) + "\n")
 
-SECTIONS = [lambda: keepalive("wrk_1k", "1 KiB"), lambda: keepalive("wrk_100k", "100 KiB"), ab_close, idle, slow, tcp]
+SECTIONS = [lambda: keepalive("wrk_1k", "1 KiB"), lambda: keepalive("wrk_100k", "100 KiB"), ab_close, idle, slow, tcp, cache]
 for s in SECTIONS:
     s()
 
