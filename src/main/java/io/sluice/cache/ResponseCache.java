@@ -33,6 +33,9 @@ public final class ResponseCache {
         this.config = config;
         this.disk = config.diskDir() == null ? null : DiskTier.open(config.diskDir(), config.diskMax(), stats);
         Caffeine<String, List<CachedResponse>> builder = Caffeine.newBuilder()
+                // upkeep on the thread that triggers it (an event loop, a few µs now and then), not on a pool thread
+                // woken every few hits that would compete with the event loop for its CPU
+                .executor(Runnable::run)
                 .maximumWeight(config.maxMemory())
                 .weigher((String key, List<CachedResponse> variants) -> weight(key, variants))
                 .expireAfter(new UntilUseless());

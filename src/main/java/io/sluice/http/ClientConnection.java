@@ -61,6 +61,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEAD_METHOD = Ascii.bytes("HEAD ");
+    /** Cache-Status of an answer from the cache (RFC 9211), its ttl parameter added per answer. */
+    private static final byte[] HIT = Ascii.bytes("sluice; hit");
+    private static final byte[] HIT_COLLAPSED = Ascii.bytes("sluice; hit; collapsed");
 
     /** Longest time spent reading and dropping a client's bytes after its last answer, before closing. */
     static final long LINGER_NANOS = 2_000_000_000L;
@@ -446,7 +449,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
                 () -> cacheWoken(wait));
         if (d.kind == CacheDecision.Kind.HIT) {
             boolean notModified = request.notModified(d.stored);
-            long size = writeStored(d.stored, wait, notModified, "sluice; hit");
+            long size = writeStored(d.stored, wait, notModified, HIT);
             if (size >= 0) {
                 reportLocal(notModified ? 304 : d.stored.status, Termination.NONE, Termination.NONE, p, route,
                         end - start, size, "hit");
@@ -511,7 +514,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
         if (d.kind == CacheDecision.Kind.HIT) {
             boolean notModified = w.request.notModified(d.stored);
-            long size = writeStored(d.stored, w, notModified, "sluice; hit; collapsed");
+            long size = writeStored(d.stored, w, notModified, HIT_COLLAPSED);
             if (size >= 0) {
                 w.exchange.answeredFromCache(notModified ? 304 : d.stored.status, size);
                 answeredFromCache(w);
@@ -531,7 +534,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      *
      * @return its size in bytes, or -1 when its body's file in the disk tier is gone (nothing written)
      */
-    private long writeStored(CachedResponse stored, CacheWait w, boolean notModified, String cacheStatus) {
+    private long writeStored(CachedResponse stored, CacheWait w, boolean notModified, byte[] cacheStatus) {
         boolean body = CacheHeads.hasBody(stored, notModified, w.request.isHead());
         FileChannel file = null;
         if (body && stored.file != null) {
@@ -542,8 +545,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             }
         }
         long now = System.currentTimeMillis();
-        ByteBuf head = CacheHeads.answer(channel.alloc(), stored, notModified, stored.ageSeconds(now),
-                cacheStatus + "; ttl=" + stored.ttlSeconds(now), !w.keepAlive, w.keepAlive10);
+        ByteBuf head = CacheHeads.answer(channel.alloc(), stored, notModified, stored.ageSeconds(now), cacheStatus,
+                stored.ttlSeconds(now), !w.keepAlive, w.keepAlive10);
         long size = head.readableBytes() + (body ? stored.bodyLength : 0);
         channel.write(head, channel.voidPromise());
         if (file != null) {

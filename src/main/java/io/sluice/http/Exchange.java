@@ -749,8 +749,9 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (state != State.DRAINING) {
             ByteBuf head;
             if (stored != null) {
-                head = CacheHeads.answer(client.channel.alloc(), stored, notModified,
-                        stored.ageSeconds(System.currentTimeMillis()), cacheStatus, closeClient,
+                long now = System.currentTimeMillis();
+                head = CacheHeads.answer(client.channel.alloc(), stored, notModified, stored.ageSeconds(now),
+                        cacheStatus.getBytes(StandardCharsets.ISO_8859_1), stored.ttlSeconds(now), closeClient,
                         !clientHttp11 && clientKeepAlive);
             } else {
                 head = HeadWriter.response(client.channel.alloc(), p, buf, start, end, closeClient,

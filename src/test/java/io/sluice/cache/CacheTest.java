@@ -103,7 +103,7 @@ class CacheTest {
                 if (round == 0) {
                     assertThat(status).startsWith("sluice; fwd=miss; fwd-status=200; stored");
                 } else {
-                    assertThat(status).startsWith("sluice; hit; ttl=");
+                    assertThat(status).matches("sluice; hit; ttl=(300|299)");
                     assertThat(r.headers().firstValue("Age")).isPresent();
                     assertThat(r.headers().firstValue("X-Version")).hasValue("1");
                 }
@@ -189,7 +189,7 @@ class CacheTest {
         assertThat(second.body()).isEqualTo("/r #1\n"); // the stored body, confirmed by the server's 304
         assertThat(second.headers().firstValue("X-Version")).hasValue("2"); // fields refreshed from the 304
         assertThat(second.headers().firstValue("Cache-Status").orElseThrow())
-                .startsWith("sluice; fwd=stale; fwd-status=304");
+                .isEqualTo("sluice; fwd=stale; fwd-status=304; ttl=0");
         assertThat(origin.conditions()).containsExactly("-", "\"v1\"");
 
         String lastModified = "/l?cc=" + q("max-age=0") + "&lm=1";
