@@ -54,6 +54,46 @@ class DeferredDeliveryTest {
         }
     }
 
+    /** A deferred route that a reload adds starts the journal then: its requests are stored and delivered. */
+    @Test
+    void aDeferredRouteAddedByAReloadStoresAndDelivers() throws Exception {
+        Map<String, String> received = new ConcurrentHashMap<>();
+        server = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 64);
+        server.createContext("/", exchange -> {
+            String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+            received.put(key == null ? "direct" : key, new String(exchange.getRequestBody().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+        String head = "workers: " + ProxyFixture.workers() + "\n"
+                + "listeners:\n"
+                + "  - name: web\n"
+                + "    address: 127.0.0.1:0\n"
+                + "    routes:\n";
+        String tail = "      - { match: { path_prefix: / }, cluster: api }\n"
+                + "clusters:\n"
+                + "  - { name: api, servers: [ { address: 127.0.0.1:" + server.getAddress().getPort() + " } ] }\n"
+                + "admin: { address: 127.0.0.1:0 }\n"
+                + "deferred: { journal_dir: " + journal + " }\n";
+        proxy.start(ConfigLoader.parse(head + tail, "sluice.yaml"));
+        assertThat(proxy.http().send(HttpRequest.newBuilder(proxy.uri("/orders/0"))
+                .POST(HttpRequest.BodyPublishers.ofString("before")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(200);
+        assertThat(received).containsEntry("direct", "before");
+
+        proxy.sluice().reload(ConfigLoader.parse(head
+                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n" + tail,
+                "sluice.yaml"));
+        HttpResponse<String> r = proxy.http().send(HttpRequest.newBuilder(proxy.uri("/orders/1"))
+                .POST(HttpRequest.BodyPublishers.ofString("after")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(202);
+        String id = r.headers().firstValue("X-Sluice-Delivery-Id").orElseThrow();
+        Await.until(() -> received.containsKey(id), Duration.ofSeconds(10), () -> "not delivered: " + received);
+        assertThat(received.get(id)).isEqualTo("after");
+    }
+
     @Test
     void acceptedWhileTheServerIsDownThenAllDelivered() throws Exception {
         int port;
