@@ -180,6 +180,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             w.timeout.cancel(false);
             w.exchange.clientGone(Termination.CLIENT);
         }
+        if (intake != null) {
+            // gone before its answer (a stored request is delivered all the same)
+            reportLocal(0, Termination.CLIENT, null, intake.route, intake.bytesIn, 0);
+            intake = null;
+        }
         listener.stats.countClose(closeReason != null ? closeReason
                 : transportFailed ? ClientCloseReason.RESET
                 : phase == Phase.IDLE && exchange == null ? ClientCloseReason.CLIENT_CLOSE
@@ -213,7 +218,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
      */
     private void inputEnded() {
         inputEnded = true;
-        if (phase == Phase.CLOSING || exchange != null && !exchange.requestSent()) {
+        if (phase == Phase.CLOSING || exchange != null && !exchange.requestSent()
+                || intake != null && !intake.submitted) {
             closeAs(ClientCloseReason.CLIENT_ABORT); // unless closing was decided before
             channel.close(); // lingering done, or a request body that will never be complete
             return;
@@ -223,7 +229,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
     /** Once nothing more can come from a half-closed client and nothing is in flight, closes after the answers. */
     private void closeIfInputEnded() {
-        if (inputEnded && exchange == null && cacheWait == null && phase != Phase.CLOSING) {
+        // a request being answered without an exchange (parked by the cache, stored by the journal) is in flight too
+        if (inputEnded && exchange == null && cacheWait == null && intake == null && phase != Phase.CLOSING) {
             if (phase == Phase.HEAD) {
                 // a head cut short by the FIN
                 reportLocal(0, Termination.CLIENT, null, null, pending == null ? 0 : pending.readableBytes(), 0);
@@ -702,13 +709,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
     }
 
-    /** Refuses the deferred request being read (malformed or too large a body) and closes. */
+    /** Refuses the deferred request being read (malformed, too large or too slow a body) and closes. */
     private void refuseDeferred(int status) {
         DeferredIntake in = intake;
         intake = null;
         ByteBuf answer = LocalResponse.of(channel.alloc(), status, "", true, false, in.toHead);
-        reportLocal(status, Termination.PROXY, null, in.route, in.bytesIn, answer.readableBytes());
-        closeAs(ClientCloseReason.PROTOCOL_ERROR);
+        boolean timeout = status == 408;
+        reportLocal(status, timeout ? Termination.CLIENT_TIMEOUT : Termination.PROXY, null, in.route, in.bytesIn,
+                answer.readableBytes());
+        closeAs(timeout ? ClientCloseReason.REQUEST_TIMEOUT : ClientCloseReason.PROTOCOL_ERROR);
         releasePending();
         respondLocally(answer, true);
     }
@@ -1151,6 +1160,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             case EXCHANGE:
                 if (exchange != null) {
                     exchange.clientTimedOut();
+                } else if (intake != null && !intake.submitted) {
+                    refuseDeferred(408); // its body stopped coming
                 }
                 break;
             default:

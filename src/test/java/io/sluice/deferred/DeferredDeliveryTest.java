@@ -54,6 +54,53 @@ class DeferredDeliveryTest {
         }
     }
 
+    private void startWithServerDown() {
+        proxy.start(ConfigLoader.parse("workers: " + ProxyFixture.workers() + "\n"
+                + "listeners:\n"
+                + "  - name: web\n"
+                + "    address: 127.0.0.1:0\n"
+                + "    timeouts: { body_idle: 300ms }\n"
+                + "    routes:\n"
+                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n"
+                + "clusters:\n"
+                + "  - { name: api, servers: [ { address: " + ProxyFixture.hostPort(ProxyFixture.deadAddress())
+                + " } ] }\n"
+                + "admin: { address: 127.0.0.1:0 }\n"
+                + "deferred: { journal_dir: " + journal + " }\n", "sluice.yaml"));
+    }
+
+    /** A client that half-closes after its request still gets the 202 of its stored request, then the close. */
+    @Test
+    void aClientThatHalfClosesAfterItsRequestGetsItsAnswer() throws Exception {
+        startWithServerDown();
+        for (int i = 0; i < 20; i++) {
+            try (RawHttpClient c = proxy.connect()) {
+                c.send(RawHttpClient.request("POST", "/orders/" + i, "Host: test", "Content-Length: 5") + "order");
+                c.shutdownOutput();
+                RawResponse r = c.readResponse();
+                assertThat(r.status()).as("request %d", i).isEqualTo(202);
+                assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
+            }
+        }
+    }
+
+    /** A body that stops coming is a 408 at body_idle; one cut by a half-close ends the connection. Nothing stored. */
+    @Test
+    void aBodyThatStopsComingIsNotStored() throws Exception {
+        startWithServerDown();
+        try (RawHttpClient c = proxy.connect()) {
+            c.send(RawHttpClient.request("POST", "/orders/slow", "Host: test", "Content-Length: 100") + "only ten..");
+            assertThat(c.readResponse().status()).isEqualTo(408);
+            assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
+        }
+        try (RawHttpClient c = proxy.connect()) {
+            c.send(RawHttpClient.request("POST", "/orders/cut", "Host: test", "Content-Length: 100") + "only ten..");
+            c.shutdownOutput();
+            assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
+        }
+        assertThat(proxy.statsNow().get("deferred").get("accepted").asLong()).isZero();
+    }
+
     /** A deferred route that a reload adds starts the journal then: its requests are stored and delivered. */
     @Test
     void aDeferredRouteAddedByAReloadStoresAndDelivers() throws Exception {
