@@ -145,19 +145,23 @@ public final class CacheFill {
      * after it, the response is not stored (what the server still sends is read and dropped).
      */
     public void clientLeft() {
-        if (!ended && cacheStatus == null && collapse != null) {
-            ended = true;
-            collapse.leave();
-            return;
+        if (cacheStatus == null) {
+            end(true); // nothing captured yet
+        } else {
+            abandon();
         }
-        abandon();
     }
 
     private void end() {
+        end(false);
+    }
+
+    /** @param clientLeft the fetch ends because its client left before the response head */
+    private void end(boolean clientLeft) {
         if (!ended) {
             ended = true;
             if (collapse != null) {
-                collapse.end();
+                collapse.end(clientLeft);
             }
         }
     }

@@ -11,7 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class Collapse {
     private final ResponseCache cache;
-    private final String key;
+    final String key;
     /** Guarded by {@code this}; {@code null} once ended. */
     private List<Waiter> waiters = new ArrayList<>();
     /** The fetch ended because its own client left, before its response was known: worth one more collapse. */
@@ -47,19 +47,18 @@ public final class Collapse {
         return waiters == null;
     }
 
-    /** The fetch ended because its client left; the waiters are woken. */
-    void leave() {
-        leaderLeft = true;
-        end();
-    }
-
-    /** The fetch ended: later requests for the URL no longer wait for it, and those waiting are woken. */
-    void end() {
+    /**
+     * The fetch ended: later requests for the URL no longer wait for it, and those waiting are woken.
+     *
+     * @param clientLeft it ended because its client left before the response's cacheability was known
+     */
+    void end(boolean clientLeft) {
         List<Waiter> woken;
         synchronized (this) {
             if (waiters == null) {
                 return;
             }
+            leaderLeft = clientLeft;
             woken = waiters;
             waiters = null;
         }

@@ -127,7 +127,6 @@ final class DiskTier {
             file = dir.resolve(Long.toString(nextFile++));
         }
         try {
-            Files.createDirectories(dir);
             Files.write(file, v.body);
         } catch (IOException e) {
             Log.event("cache disk tier: cannot write " + file + ": " + e.getMessage());

@@ -101,12 +101,13 @@ public final class ResponseCache {
                 && !request.conditional() ? stored : null;
         Collapse leading = null;
         if (wake != null && !request.noStore() && !request.requiresValidation()) {
-            Collapse[] waitingFor = new Collapse[1];
-            leading = leadOrWait(request.key, loop, wake, waitingFor);
-            if (leading == null) {
+            Collapse mine = new Collapse(this, request.key);
+            Collapse joined = leadOrWait(mine, loop, wake);
+            if (joined != mine) {
                 stats.collapsed.increment();
-                return CacheDecision.waitFor(waitingFor[0]);
+                return CacheDecision.waitFor(joined);
             }
+            leading = mine;
         }
         stats.misses.increment();
         if (revalidate != null) {
@@ -175,18 +176,20 @@ public final class ResponseCache {
         stats.stored.increment();
     }
 
-    /** @return the fetch the caller now leads; or {@code null}, the one it waits for put in {@code waitingFor[0]} */
-    private Collapse leadOrWait(String key, Executor loop, Runnable wake, Collapse[] waitingFor) {
+    /**
+     * @return {@code mine}, now the fetch of its URL that others wait for; or the fetch already under way, which
+     *         {@code wake} now waits for
+     */
+    private Collapse leadOrWait(Collapse mine, Executor loop, Runnable wake) {
+        String key = mine.key;
         for (;;) {
             Collapse current = fetching.get(key);
             if (current == null) {
-                Collapse mine = new Collapse(this, key);
                 if (fetching.putIfAbsent(key, mine) == null) {
                     return mine;
                 }
             } else if (current.await(loop, wake)) {
-                waitingFor[0] = current;
-                return null;
+                return current;
             } else {
                 fetching.remove(key, current); // it ended: rather than spin until it removes itself
             }

@@ -45,9 +45,7 @@ final class DemoConfig {
     /** {@code /static/}: to the demo backends (which mark it cacheable for a minute), through a cache. */
     private static RouteConfig staticRoute() {
         return new RouteConfig(new RouteMatch(null, "/static/"), "demo", null, null, null, null,
-                RouteConfig.DEFAULT_RETRIES, null, null, null, null, null, null,
-                new RouteCache(RouteCache.DEFAULT_MAX_MEMORY, RouteCache.DEFAULT_MAX_OBJECT,
-                        RouteCache.DEFAULT_LOCK_TIMEOUT, null, RouteCache.DEFAULT_DISK_MAX));
+                RouteConfig.DEFAULT_RETRIES, null, null, null, null, null, null, RouteCache.DEFAULTS);
     }
 
     static String instructions(List<InetSocketAddress> backends, int port, int adminPort) {

@@ -19,4 +19,7 @@ public record RouteCache(long maxMemory, long maxObject, Duration lockTimeout, P
     public static final long DEFAULT_MAX_OBJECT = 1L << 20;
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
     public static final long DEFAULT_DISK_MAX = 1L << 30;
+    /** {@code cache: {}}: every default, no disk tier. */
+    public static final RouteCache DEFAULTS = new RouteCache(DEFAULT_MAX_MEMORY, DEFAULT_MAX_OBJECT,
+            DEFAULT_LOCK_TIMEOUT, null, DEFAULT_DISK_MAX);
 }

@@ -86,12 +86,14 @@ final class RouteReader {
         if (entry == null) {
             return null;
         }
-        String path = Node.child(routePath, "cache");
-        Mapping m = entry.value() instanceof Scalar s && s.text() == null ? null : values.mapping(route, routePath,
-                "cache");
-        if (m == null) {
-            return entry.value() instanceof Scalar s && s.text() == null ? defaultCache() : null;
+        if (entry.value() instanceof Scalar s && s.text() == null) {
+            return RouteCache.DEFAULTS; // `cache:` with nothing after it
         }
+        Mapping m = values.mapping(route, routePath, "cache");
+        if (m == null) {
+            return null;
+        }
+        String path = Node.child(routePath, "cache");
         values.checkKeys(m, path, "max_memory", "max_object", "lock_timeout", "disk_dir", "disk_max");
         long maxMemory = values.longSize(m, path, "max_memory", RouteCache.DEFAULT_MAX_MEMORY, MIB, 1L << 40);
         long maxObject = values.longSize(m, path, "max_object", RouteCache.DEFAULT_MAX_OBJECT, 1, 1L << 30);
@@ -110,10 +112,6 @@ final class RouteReader {
         return new RouteCache(maxMemory, maxObject, lockTimeout, diskDir, diskMax);
     }
 
-    private static RouteCache defaultCache() {
-        return new RouteCache(RouteCache.DEFAULT_MAX_MEMORY, RouteCache.DEFAULT_MAX_OBJECT,
-                RouteCache.DEFAULT_LOCK_TIMEOUT, null, RouteCache.DEFAULT_DISK_MAX);
-    }
 
     /**
      * The one key of {@link #ACTION_KEYS} the route has, or {@code null} when it has none or several (reported).

@@ -452,8 +452,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     private boolean cached(ResponseCache cache, HeadParser p, int start, int end, Route route, boolean keepAlive) {
         CacheRequest request = CacheHeads.request(p, pending);
         CacheWait wait = new CacheWait(cache, request, keepAlive, !p.http11 && keepAlive);
-        CacheDecision d = cache.decide(request, System.currentTimeMillis(), channel.eventLoop(),
-                () -> cacheWoken(wait));
+        CacheDecision d = cache.decide(request, System.currentTimeMillis(), channel.eventLoop(), wait);
         if (d.kind == CacheDecision.Kind.HIT) {
             boolean notModified = request.notModified(d.stored);
             long size = writeStored(d.stored, wait, notModified, HIT);
@@ -475,16 +474,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         phase = Phase.EXCHANGE;
         timer.disarm();
         if (d.kind == CacheDecision.Kind.WAIT) {
-            // not timed as the client's: the wait is ours, bounded by lock_timeout
             wait.exchange = e;
-            wait.collapse = d.collapse;
-            wait.timeout = loop.loop.schedule(() -> cacheWoken(wait), cache.config().lockTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
-            cacheWait = wait;
+            park(wait, d.collapse);
             return true;
         }
         startCached(e, d);
         return true;
+    }
+
+    /**
+     * Parks the request until {@code collapse} (another request's fetch of its URL) ends. It is not timed as the
+     * client's: the wait is ours, bounded by lock_timeout.
+     */
+    private void park(CacheWait w, Collapse collapse) {
+        w.collapse = collapse;
+        w.timeout = loop.loop.schedule(w, w.cache.config().lockTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        cacheWait = w;
     }
 
     /** Starts the exchange of a request the cache did not answer: its response stored, or marked as passed. */
@@ -510,13 +515,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         w.timeout.cancel(false);
         boolean timedOut = !w.collapse.ended();
         CacheDecision d = w.cache.decide(w.request, System.currentTimeMillis(), channel.eventLoop(),
-                !timedOut && w.collapse.leaderLeft() ? () -> cacheWoken(w) : null);
+                !timedOut && w.collapse.leaderLeft() ? w : null);
         if (d.kind == CacheDecision.Kind.WAIT) {
-            // the fetch's client left before its answer: this request waits for the next fetch
-            w.collapse = d.collapse;
-            w.timeout = loop.loop.schedule(() -> cacheWoken(w), w.cache.config().lockTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
-            cacheWait = w;
+            park(w, d.collapse); // the fetch's client left before its answer: this request waits for the next fetch
             return;
         }
         if (d.kind == CacheDecision.Kind.HIT) {
@@ -575,8 +576,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
     }
 
-    /** What a request parked by the cache needs when it is woken: the cache's view of it and its connection's. */
-    private static final class CacheWait {
+    /**
+     * What a request parked by the cache needs when it is woken: the cache's view of it and its connection's. Run
+     * (on the connection's loop) when the fetch it waits for ends, or at lock_timeout.
+     */
+    private final class CacheWait implements Runnable {
         final ResponseCache cache;
         final CacheRequest request;
         final boolean keepAlive;
@@ -592,6 +596,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
             this.request = request;
             this.keepAlive = keepAlive;
             this.keepAlive10 = keepAlive10;
+        }
+
+        @Override
+        public void run() {
+            cacheWoken(this);
         }
     }
 

@@ -1057,10 +1057,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         if (state == State.DONE) {
             return;
         }
-        if (fill != null) {
-            fill.clientLeft(); // the waiters elect another fetch rather than each going to the server
-            fill = null;
-        }
+        dropFill();
         endedBy(Termination.CLIENT_TIMEOUT);
         leaveQueue();
         if (pendingLease != null) {
@@ -1079,10 +1076,7 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
      */
     void clientGone(char by) {
         endedBy(by);
-        if (fill != null) {
-            fill.clientLeft();
-            fill = null;
-        }
+        dropFill();
         switch (state) {
             case QUEUED:
                 leaveQueue();
@@ -1183,6 +1177,14 @@ final class Exchange implements LeaseCallback, BodyFramer.PayloadSink, SurgeQueu
         out = local;
         closeClient = close;
         state = State.DELIVERING;
+    }
+
+    /** The client left or timed out: the waiters elect another fetch rather than each going to the server. */
+    private void dropFill() {
+        if (fill != null) {
+            fill.clientLeft();
+            fill = null;
+        }
     }
 
     /** Gives the server connection back. Fields are cleared first: releasing may run other code (a close). */
