@@ -39,6 +39,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DeferredDeliveryTest {
     private static final int N = 50;
 
+    private static final String DEFERRED_ROUTE =
+            "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n";
+
     @RegisterExtension
     final ProxyFixture proxy = new ProxyFixture();
 
@@ -54,19 +57,29 @@ class DeferredDeliveryTest {
         }
     }
 
-    private void startWithServerDown() {
-        proxy.start(ConfigLoader.parse("workers: " + ProxyFixture.workers() + "\n"
+    /**
+     * A configuration: listener web with {@code listenerLines} and {@code routeLines}, cluster api of one server on
+     * {@code port}, the journal in {@link #journal} with {@code deferredLines} besides.
+     */
+    private String config(int port, String listenerLines, String routeLines, String deferredLines) {
+        return "workers: " + ProxyFixture.workers() + "\n"
                 + "listeners:\n"
                 + "  - name: web\n"
                 + "    address: 127.0.0.1:0\n"
-                + "    timeouts: { body_idle: 300ms }\n"
+                + listenerLines
                 + "    routes:\n"
-                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n"
+                + routeLines
                 + "clusters:\n"
-                + "  - { name: api, servers: [ { address: " + ProxyFixture.hostPort(ProxyFixture.deadAddress())
-                + " } ] }\n"
+                + "  - { name: api, servers: [ { address: 127.0.0.1:" + port + " } ] }\n"
                 + "admin: { address: 127.0.0.1:0 }\n"
-                + "deferred: { journal_dir: " + journal + " }\n", "sluice.yaml"));
+                + "deferred:\n"
+                + "  journal_dir: " + journal + "\n"
+                + deferredLines;
+    }
+
+    private void startWithServerDown() {
+        proxy.start(ConfigLoader.parse(config(ProxyFixture.deadAddress().getPort(),
+                "    timeouts: { body_idle: 300ms }\n", DEFERRED_ROUTE, ""), "sluice.yaml"));
     }
 
     /** A client that half-closes after its request still gets the 202 of its stored request, then the close. */
@@ -114,25 +127,15 @@ class DeferredDeliveryTest {
             exchange.close();
         });
         server.start();
-        String head = "workers: " + ProxyFixture.workers() + "\n"
-                + "listeners:\n"
-                + "  - name: web\n"
-                + "    address: 127.0.0.1:0\n"
-                + "    routes:\n";
-        String tail = "      - { match: { path_prefix: / }, cluster: api }\n"
-                + "clusters:\n"
-                + "  - { name: api, servers: [ { address: 127.0.0.1:" + server.getAddress().getPort() + " } ] }\n"
-                + "admin: { address: 127.0.0.1:0 }\n"
-                + "deferred: { journal_dir: " + journal + " }\n";
-        proxy.start(ConfigLoader.parse(head + tail, "sluice.yaml"));
+        int port = server.getAddress().getPort();
+        String direct = "      - { match: { path_prefix: / }, cluster: api }\n";
+        proxy.start(ConfigLoader.parse(config(port, "", direct, ""), "sluice.yaml"));
         assertThat(proxy.http().send(HttpRequest.newBuilder(proxy.uri("/orders/0"))
                 .POST(HttpRequest.BodyPublishers.ofString("before")).build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode()).isEqualTo(200);
         assertThat(received).containsEntry("direct", "before");
 
-        proxy.sluice().reload(ConfigLoader.parse(head
-                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n" + tail,
-                "sluice.yaml"));
+        proxy.sluice().reload(ConfigLoader.parse(config(port, "", DEFERRED_ROUTE + direct, ""), "sluice.yaml"));
         HttpResponse<String> r = proxy.http().send(HttpRequest.newBuilder(proxy.uri("/orders/1"))
                 .POST(HttpRequest.BodyPublishers.ofString("after")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(202);
@@ -147,18 +150,8 @@ class DeferredDeliveryTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort(); // free now: connections to it are refused until the server below binds it
         }
-        proxy.start(ConfigLoader.parse("workers: " + ProxyFixture.workers() + "\n"
-                + "listeners:\n"
-                + "  - name: web\n"
-                + "    address: 127.0.0.1:0\n"
-                + "    routes:\n"
-                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n"
-                + "clusters:\n"
-                + "  - { name: api, servers: [ { address: 127.0.0.1:" + port + " } ] }\n"
-                + "admin: { address: 127.0.0.1:0 }\n"
-                + "deferred:\n"
-                + "  journal_dir: " + journal + "\n"
-                + "  backoff: { initial: 20ms, max: 200ms }\n", "sluice.yaml"));
+        proxy.start(ConfigLoader.parse(config(port, "", DEFERRED_ROUTE,
+                "  backoff: { initial: 20ms, max: 200ms }\n"), "sluice.yaml"));
 
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < N; i++) {
@@ -207,20 +200,8 @@ class DeferredDeliveryTest {
     }
 
     private void startDeferred(int port, String more) {
-        proxy.start(ConfigLoader.parse("workers: " + ProxyFixture.workers() + "\n"
-                + "listeners:\n"
-                + "  - name: web\n"
-                + "    address: 127.0.0.1:0\n"
-                + "    limits: { body: 1KiB }\n"
-                + "    routes:\n"
-                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n"
-                + "clusters:\n"
-                + "  - { name: api, servers: [ { address: 127.0.0.1:" + port + " } ] }\n"
-                + "admin: { address: 127.0.0.1:0 }\n"
-                + "deferred:\n"
-                + "  journal_dir: " + journal + "\n"
-                + "  backoff: { initial: 10ms, max: 20ms }\n"
-                + more, "sluice.yaml"));
+        proxy.start(ConfigLoader.parse(config(port, "    limits: { body: 1KiB }\n", DEFERRED_ROUTE,
+                "  backoff: { initial: 10ms, max: 20ms }\n" + more), "sluice.yaml"));
     }
 
     @Test
@@ -279,21 +260,9 @@ class DeferredDeliveryTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        proxy.start(ConfigLoader.parse("workers: " + ProxyFixture.workers() + "\n"
-                + "listeners:\n"
-                + "  - name: web\n"
-                + "    address: 127.0.0.1:0\n"
-                + "    limits: { body: 256KiB }\n"
-                + "    routes:\n"
-                + "      - { match: { path_prefix: /orders }, cluster: api, deliver: deferred }\n"
-                + "clusters:\n"
-                + "  - { name: api, servers: [ { address: 127.0.0.1:" + port + " } ] }\n"
-                + "admin: { address: 127.0.0.1:0 }\n"
-                + "deferred:\n"
-                + "  journal_dir: " + journal + "\n"
-                + "  backoff: { initial: 10ms, max: 20ms }\n"
-                + "  max_journal_bytes: 1MiB\n"
-                + "  segment_bytes: 64KiB\n", "sluice.yaml"));
+        proxy.start(ConfigLoader.parse(config(port, "    limits: { body: 256KiB }\n", DEFERRED_ROUTE,
+                "  backoff: { initial: 10ms, max: 20ms }\n  max_journal_bytes: 1MiB\n  segment_bytes: 64KiB\n"),
+                "sluice.yaml"));
         String body = "x".repeat(250 * 1024);
         int accepted = 0;
         int status;
